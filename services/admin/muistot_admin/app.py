@@ -1,0 +1,12 @@
+"""Admin service: project lifecycle, roles, publishing, reports and the moderation queue."""
+
+from fastapi import FastAPI
+from muistot.app import create_service_app
+from muistot.settings import Settings
+
+from muistot_admin.routes import superusers
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app("admin", [superusers.router], settings=settings,
+                              description="Project management, roles, publishing and moderation.")

@@ -1,0 +1,12 @@
+"""Login service: identities, login flows, sessions, and the gateway's verify endpoint."""
+
+from fastapi import FastAPI
+from muistot.app import create_service_app
+from muistot.settings import Settings
+
+from muistot_login.routes import status, verify
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app("login", [verify.router, status.router], settings=settings,
+                              description="Sign-in by e-mail link or password, and sessions.")

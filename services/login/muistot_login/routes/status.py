@@ -1,0 +1,24 @@
+"""`GET /auth/status` and `GET /auth/oauth` of the contract (spec/api-auth-admin.md §1.9, §1.10)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from muistot.auth import MaybeUser
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.get("/status", status_code=200, response_class=Response,
+            responses={401: {"description": "No session, or an invalid one"}})
+async def status(user: MaybeUser) -> Response:
+    """200 with an empty body while the session is valid; 401 with an empty body without a token."""
+    if user is None:
+        return Response(status_code=401)
+    return Response(status_code=200)
+
+
+@router.get("/oauth")
+async def oauth_providers() -> dict[str, list[str]]:
+    """OAuth providers configured for this deployment (none by default)."""
+    return {"oauth_providers": []}

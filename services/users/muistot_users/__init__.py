@@ -1,0 +1,1 @@
+"""Muistot users service."""

@@ -1,0 +1,1 @@
+"""Muistot common library shared by the login, users, admin and data services."""

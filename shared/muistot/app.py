@@ -1,0 +1,112 @@
+"""The app factory every service uses: settings, DB, Redis, sessions, errors, health, logging, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from muistot.db.engine import Database, create_engine
+from muistot.errors import error_response, install_error_handlers
+from muistot.logs import RequestContextMiddleware
+from muistot.metrics import MetricsMiddleware, metrics_endpoint
+from muistot.redis import RedisClients
+from muistot.sessions import SessionStore
+from muistot.settings import Settings, get_settings
+
+log = logging.getLogger("muistot.app")
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+def attach_backends(app: FastAPI, settings: Settings) -> None:
+    """Create the shared clients on `app.state` (connections open lazily)."""
+    app.state.settings = settings
+    app.state.db = Database(create_engine(settings))
+    app.state.redis = RedisClients.from_settings(settings)
+    app.state.sessions = SessionStore(app.state.redis.sessions, settings.redis_prefix,
+                                      settings.session_idle_seconds, settings.session_max_seconds)
+
+
+async def close_backends(app: FastAPI) -> None:
+    await app.state.db.dispose()
+    await app.state.redis.close()
+
+
+async def readiness(app: FastAPI) -> dict[str, str]:
+    checks: dict[str, str] = {}
+
+    async def check(name: str, probe: Callable[[], Awaitable[Any]]) -> None:
+        try:
+            await asyncio.wait_for(probe(), timeout=3)
+            checks[name] = "ok"
+        except Exception as exc:  # any failure means "not ready"; the reason goes to the operator
+            checks[name] = f"unavailable: {type(exc).__name__}"
+
+    await asyncio.gather(check("database", app.state.db.ping), check("redis", app.state.redis.ping))
+    return checks
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/ready")
+    async def ready(request: Request) -> Response:
+        checks = await readiness(request.app)
+        ok = all(value == "ok" for value in checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
+                            status_code=200 if ok else 503)
+
+    @router.get("/_internal/error/{status}")
+    async def gateway_error(status: int) -> Response:
+        # Traefik's errors middleware fetches this when a service is down or unreachable.
+        return error_response(503, "Service Unavailable", headers={"Retry-After": "5"}) if status >= 500 else \
+            error_response(status)
+
+    router.add_route("/metrics", metrics_endpoint, methods=["GET"])
+    return router
+
+
+def create_service_app(
+    service: str,
+    routers: Sequence[APIRouter],
+    *,
+    settings: Settings | None = None,
+    description: str = "",
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for hook in on_startup:
+            await hook(app)
+        try:
+            yield
+        finally:
+            for hook in on_shutdown:
+                await hook(app)
+            await close_backends(app)
+
+    app = FastAPI(title=f"Muistot {service}", description=description, version="1.0.0", lifespan=lifespan,
+                  docs_url="/docs" if service != "login" else None,
+                  redoc_url=None, openapi_url="/openapi.json")
+    app.state.service = service
+    attach_backends(app, settings)
+    install_error_handlers(app)
+    app.include_router(health_router())
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(MetricsMiddleware, service=service)
+    app.add_middleware(RequestContextMiddleware, service=service)
+    return app

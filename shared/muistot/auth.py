@@ -1,0 +1,71 @@
+"""FastAPI dependencies that turn a request into the current principal.
+
+Order: the gateway's signed identity header if present; otherwise a bearer token checked against
+Redis (a service running alone); otherwise anonymous. Any header that is present but wrong is a
+401 with the contract's messages and `WWW-Authenticate: Bearer`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from muistot import identity
+from muistot.errors import ApiError
+from muistot.identity import IDENTITY_HEADER, Principal
+from muistot.sessions import well_formed
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer …` header; None when the header is absent."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() != "bearer" or not credentials:
+        raise ApiError(401, "Wrong Scheme")
+    if not well_formed(credentials.strip()):
+        raise ApiError(401, "Invalid Token Format")
+    return credentials.strip()
+
+
+async def optional_principal(request: Request) -> Principal | None:
+    cached = getattr(request.state, "principal", ...)
+    if cached is not ...:
+        return cached
+    state = request.app.state
+    signed = request.headers.get(IDENTITY_HEADER)
+    principal: Principal | None
+    if signed is not None:
+        try:
+            principal = identity.read(signed, state.settings.identity_secret)
+        except identity.InvalidIdentity:
+            raise ApiError(401, "Invalid Identity") from None
+    else:
+        token = bearer_token(request)
+        if token is None:
+            principal = None
+        else:
+            session = await state.sessions.validate(token)
+            if session is None:
+                raise ApiError(401, "Invalid Session")
+            principal = identity.principal_of(session)
+    request.state.principal = principal
+    return principal
+
+
+async def require_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise ApiError(401, "Unauthorized")
+    return principal
+
+
+async def require_anonymous(principal: Annotated[Principal | None, Depends(optional_principal)]) -> None:
+    if principal is not None:
+        raise ApiError(403, "Already signed-in")
+
+
+MaybeUser = Annotated[Principal | None, Depends(optional_principal)]
+CurrentUser = Annotated[Principal, Depends(require_principal)]
+Anonymous = Annotated[None, Depends(require_anonymous)]

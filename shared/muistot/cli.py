@@ -1,0 +1,144 @@
+"""The `muistot` command line: migrate, serve, worker, run, session, superuser, seed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sys
+from collections.abc import Callable
+
+from pydantic import ValidationError
+
+from muistot.settings import SERVICES, ConfigError, Settings, get_settings
+
+
+def fail(message: str) -> int:
+    print(f"muistot: {message}", file=sys.stderr)
+    return 2
+
+
+def load_settings() -> Settings:
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"invalid setting MUISTOT_{str(first['loc'][0]).upper()}: {first['msg']}") from None
+    settings.check()
+    return settings
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from muistot import migrate
+    from muistot.startup import check_database
+
+    settings = load_settings()
+    asyncio.run(check_database(settings, wait=args.wait))
+    migrate.upgrade(settings, args.revision)
+    print(f"muistot: database at revision {args.revision}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from muistot.logs import configure_logging
+    from muistot.startup import check_database, check_redis
+
+    settings = load_settings()
+    asyncio.run(check_database(settings, wait=args.wait))
+    asyncio.run(check_redis(settings, wait=args.wait))
+    configure_logging(settings.log_level, settings.log_json)
+    module = importlib.import_module(f"muistot_{args.service}.app")
+    uvicorn.run(module.create_app, factory=True, host=args.host, port=args.port or settings.port_of(args.service),
+                access_log=False, log_config=None, proxy_headers=True,
+                forwarded_allow_ips=settings.trusted_proxies, server_header=False)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from muistot import worker
+
+    settings = load_settings()
+    return asyncio.run(worker.run(settings, once=args.once))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from muistot import runner
+
+    return runner.main(sys.argv[2:])
+
+
+def cmd_session(args: argparse.Namespace) -> int:
+    from muistot.accounts import create_session_for_email
+
+    settings = load_settings()
+    token = asyncio.run(create_session_for_email(settings, args.email))
+    print(token)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="muistot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.add_argument("revision", nargs="?", default="head")
+    p.add_argument("--wait", type=float, default=0, help="seconds to wait for the database to come up")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("serve", help="serve one service with uvicorn")
+    p.add_argument("service", choices=SERVICES)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--wait", type=float, default=0, help="seconds to wait for the database and Redis")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run background jobs (mail delivery, clean-ups, auto-hide)")
+    p.add_argument("--once", action="store_true", help="run every job once and exit")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("run", help="run the whole stack (or --service NAME alone)", add_help=False)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("session", help="sessions for development")
+    session_sub = p.add_subparsers(dest="action", required=True)
+    create = session_sub.add_parser("create", help="print a bearer token for EMAIL (creating the user)")
+    create.add_argument("email")
+    create.set_defaults(func=cmd_session)
+
+    for register in _extensions():
+        register(sub)
+    return parser
+
+
+def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Sub-commands contributed by other modules (superuser, seed), each with `register(subparsers)`."""
+    found = []
+    for name in ("muistot.cli_superuser", "muistot.seed"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+        found.append(module.register)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "run":
+        from muistot import runner
+
+        return runner.main(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

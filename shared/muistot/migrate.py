@@ -1,0 +1,36 @@
+"""`muistot migrate`: apply the Alembic migrations to the configured database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from muistot.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(settings: Settings) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["database_url"] = settings.database_url
+    return config
+
+
+def ensure_sqlite_dir(settings: Settings) -> None:
+    url = settings.normalized_database_url
+    if url.startswith("sqlite") and ":///" in url:
+        path = url.split(":///", 1)[1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def upgrade(settings: Settings, revision: str = "head") -> None:
+    ensure_sqlite_dir(settings)
+    command.upgrade(alembic_config(settings), revision)
+
+
+def downgrade(settings: Settings, revision: str) -> None:
+    command.downgrade(alembic_config(settings), revision)

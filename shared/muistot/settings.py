@@ -1,0 +1,171 @@
+"""Configuration from `MUISTOT_*` environment variables (and an optional `.env` file)."""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_IDENTITY_SECRET = "dev-only-identity-secret-change-me-0123456789"  # noqa: S105 (refused in prod)
+SERVICES = ("login", "users", "admin", "data")
+
+
+class ConfigError(Exception):
+    """A setting is unusable; the message is one line meant for an operator."""
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MUISTOT_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    var_dir: Path = Path("var")
+
+    database_url: str = ""
+    db_pool_size: int = Field(10, ge=1)
+    db_pool_timeout: float = Field(5.0, gt=0)
+    db_connect_timeout: float = Field(3.0, gt=0)
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    session_redis_url: str = ""
+    cache_redis_url: str = ""
+    redis_prefix: str = ""
+    redis_timeout: float = Field(2.0, gt=0)
+
+    identity_secret: str = DEV_IDENTITY_SECRET
+    identity_ttl: int = Field(60, ge=5, le=3600)
+    session_idle_seconds: int = Field(960, ge=30)
+    session_max_seconds: int = Field(30 * 24 * 3600, ge=60)
+
+    public_url: str = "http://localhost:3000"
+    mail_url: str = ""
+    mail_sender: str = "Muistotkartalla <do-not-reply@muistotkartalla.fi>"
+    files_url: str = ""
+
+    languages: str = "fi,en"
+    default_language: str = "fi"
+
+    cors_origins: str = "*"
+    trusted_proxies: str = "127.0.0.1/32,::1/128"
+
+    bcrypt_cost: int = Field(12, ge=4, le=16)
+    password_min_length: int = Field(8, ge=1)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    gateway_port: int = 5600
+    login_port: int = 5611
+    users_port: int = 5612
+    admin_port: int = 5613
+    data_port: int = 5614
+    metrics_port: int = 5690
+
+    @field_validator("database_url", "redis_url", "session_redis_url", "cache_redis_url", "mail_url",
+                     "files_url", "public_url")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        var = self.var_dir.resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{var}/muistot.sqlite3"
+        if not self.mail_url:
+            self.mail_url = f"file://{var}/mail"
+        if not self.files_url:
+            self.files_url = f"file://{var}/files"
+        if not self.session_redis_url:
+            self.session_redis_url = self.redis_url
+        if not self.cache_redis_url:
+            self.cache_redis_url = _next_redis_db(self.redis_url)
+        return self
+
+    @property
+    def language_list(self) -> list[str]:
+        return _split(self.languages)
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return _split(self.cors_origins)
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(net, strict=False) for net in _split(self.trusted_proxies)]
+
+    def port_of(self, service: str) -> int:
+        return int(getattr(self, f"{service}_port"))
+
+    def check(self) -> None:
+        """Reject unusable configurations with a one-line message (run at start-up)."""
+        for name in ("database_url",):
+            scheme = urlsplit(getattr(self, name)).scheme
+            if scheme not in ("sqlite+aiosqlite", "mysql+aiomysql", "mariadb+aiomysql", "sqlite", "mysql",
+                              "mariadb"):
+                raise ConfigError(f"MUISTOT_DATABASE_URL has an unsupported scheme {scheme!r}; use "
+                                  "mysql+aiomysql://user:pass@host:3306/db or sqlite+aiosqlite:///path")
+        for name in ("redis_url", "session_redis_url", "cache_redis_url"):
+            url = urlsplit(getattr(self, name))
+            if url.scheme not in ("redis", "rediss", "unix") or (url.scheme != "unix" and not url.hostname):
+                raise ConfigError(f"MUISTOT_{name.upper()} is not a redis:// URL: {_redact(getattr(self, name))}")
+        if urlsplit(self.mail_url).scheme not in ("smtp", "smtps", "file", "log"):
+            raise ConfigError("MUISTOT_MAIL_URL must be smtp://, smtps://, file:///dir or log://")
+        if urlsplit(self.files_url).scheme not in ("file", "s3"):
+            raise ConfigError("MUISTOT_FILES_URL must be file:///dir or s3://bucket")
+        if self.default_language not in self.language_list:
+            raise ConfigError("MUISTOT_DEFAULT_LANGUAGE must be one of MUISTOT_LANGUAGES")
+        try:
+            _ = self.trusted_proxy_networks
+        except ValueError as exc:
+            raise ConfigError(f"MUISTOT_TRUSTED_PROXIES: {exc}") from None
+        if self.env == "prod":
+            if self.identity_secret == DEV_IDENTITY_SECRET or len(self.identity_secret) < 32:
+                raise ConfigError("MUISTOT_IDENTITY_SECRET must be set to a random value of 32+ characters "
+                                  "when MUISTOT_ENV=prod")
+            if "*" in self.cors_origin_list:
+                raise ConfigError("MUISTOT_CORS_ORIGINS must list the frontend origins when MUISTOT_ENV=prod")
+
+    @property
+    def normalized_database_url(self) -> str:
+        """The URL with its async driver filled in (mysql:// → mysql+aiomysql://)."""
+        scheme, sep, rest = self.database_url.partition("://")
+        scheme = {"mysql": "mysql+aiomysql", "mariadb": "mysql+aiomysql", "mariadb+aiomysql": "mysql+aiomysql",
+                  "sqlite": "sqlite+aiosqlite"}.get(scheme, scheme)
+        return f"{scheme}{sep}{rest}"
+
+
+def _next_redis_db(url: str) -> str:
+    """The cache lives in the logical database after the session one, unless configured."""
+    parts = urlsplit(url)
+    path = parts.path.strip("/")
+    try:
+        db = int(path) if path else 0
+    except ValueError:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db + 1}", parts.query, parts.fragment))
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit((parts.scheme, netloc, *parts[2:]))
+    return url
+
+
+def redact_url(url: str) -> str:
+    return _redact(url)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

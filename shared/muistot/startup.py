@@ -1,0 +1,52 @@
+"""Start-up checks that turn an unreachable database or Redis into a one-line message."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from muistot.db.engine import create_engine
+from muistot.redis import RedisClients
+from muistot.settings import ConfigError, Settings, redact_url
+
+
+async def _retry(probe, wait: float) -> Exception | None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            await probe()
+            return None
+        except Exception as exc:  # reported as one line below
+            if time.monotonic() >= deadline:
+                return exc
+            await asyncio.sleep(0.5)
+
+
+async def check_database(settings: Settings, wait: float = 0) -> None:
+    from muistot.migrate import ensure_sqlite_dir
+
+    ensure_sqlite_dir(settings)
+    engine = create_engine(settings)
+
+    async def probe() -> None:
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+
+    try:
+        error = await _retry(probe, wait)
+    finally:
+        await engine.dispose()
+    if error is not None:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise ConfigError(f"cannot reach the database at {redact_url(settings.database_url)}: {reason}")
+
+
+async def check_redis(settings: Settings, wait: float = 0) -> None:
+    clients = RedisClients.from_settings(settings)
+    try:
+        error = await _retry(clients.ping, wait)
+    finally:
+        await clients.close()
+    if error is not None:
+        raise ConfigError(f"cannot reach Redis at {redact_url(settings.session_redis_url)}: "
+                          f"{str(error).splitlines()[0]}")

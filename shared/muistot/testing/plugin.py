@@ -1,0 +1,152 @@
+"""Pytest fixtures shared by every service's tests: a real MariaDB database and Redis namespace per run.
+
+Each test run creates its own database (`muistot_test_<random>`), migrates it with Alembic, and
+drops it at the end; Redis keys live under a unique prefix that is deleted at the end. Point the
+suite at other servers with MUISTOT_TEST_MYSQL_URL (server URL without a database) and
+MUISTOT_TEST_REDIS_URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from muistot import migrate
+from muistot.db.tables import superusers, users
+from muistot.settings import Settings
+from muistot.text import fold
+
+MYSQL_SERVER = os.environ.get("MUISTOT_TEST_MYSQL_URL", "mysql+aiomysql://root@127.0.0.1:3306")
+REDIS_SERVER = os.environ.get("MUISTOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _sync_server_url() -> str:
+    url = make_url(MYSQL_SERVER)
+    return url.set(drivername="mysql+pymysql").render_as_string(hide_password=False)
+
+
+def _admin_execute(statement: str) -> None:
+    """Run one statement on the server (not in the test database) with a synchronous driver."""
+    import aiomysql  # noqa: F401  (pymysql ships with aiomysql)
+
+    engine = create_engine(_sync_server_url(), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(statement))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    name = f"muistot_test_{secrets.token_hex(4)}"
+    _admin_execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    var = tmp_path_factory.mktemp("var")
+    database_url = make_url(MYSQL_SERVER).set(database=name).render_as_string(hide_password=False)
+    settings = Settings(
+        env="test",
+        var_dir=var,
+        database_url=database_url + "?charset=utf8mb4",
+        redis_url=REDIS_SERVER,
+        redis_prefix=f"t{secrets.token_hex(4)}:",
+        bcrypt_cost=4,
+        log_json=False,
+    )
+    try:
+        migrate.upgrade(settings)
+        yield settings
+    finally:
+        _admin_execute(f"DROP DATABASE IF EXISTS `{name}`")
+        asyncio.run(_drop_redis_prefix(settings))
+
+
+async def _drop_redis_prefix(settings: Settings) -> None:
+    for url in {settings.session_redis_url, settings.cache_redis_url}:
+        client = Redis.from_url(url)
+        try:
+            keys = [key async for key in client.scan_iter(match=f"{settings.redis_prefix}*", count=1000)]
+            for start in range(0, len(keys), 500):
+                await client.delete(*keys[start:start + 500])
+        finally:
+            await client.aclose()
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process client for an app, with its lifespan running."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+@pytest_asyncio.fixture(scope="session")
+async def service_client(test_settings: Settings) -> AsyncIterator[Callable[[str], httpx.AsyncClient]]:
+    """`service_client("data")` → an httpx client talking to that service's app in-process."""
+    import importlib
+
+    apps: dict[str, Any] = {}
+    stack: list[Any] = []
+
+    def get(name: str) -> httpx.AsyncClient:
+        if name not in apps:
+            raise KeyError(name)
+        return apps[name]
+
+    for name in ("login", "users", "admin", "data"):
+        module = importlib.import_module(f"muistot_{name}.app")
+        app = module.create_app(test_settings)
+        context = running(app)
+        apps[name] = await context.__aenter__()
+        apps[name].app = app  # type: ignore[attr-defined]
+        stack.append(context)
+    try:
+        yield get
+    finally:
+        for context in reversed(stack):
+            await context.__aexit__(None, None, None)
+
+
+@dataclass
+class TestUser:
+    id: int
+    username: str
+    email: str
+    token: str
+    session_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest_asyncio.fixture(scope="session")
+async def make_user(service_client: Callable[[str], httpx.AsyncClient]) -> Callable[..., Any]:
+    """`await make_user(superuser=False)` → a verified user with a live session (a TestUser)."""
+    app = service_client("login").app  # type: ignore[attr-defined]
+
+    async def create(*, superuser: bool = False, username: str | None = None, email: str | None = None) -> TestUser:
+        username = username or f"Tester{secrets.token_hex(4)}"
+        email = email or f"{username.lower()}@example.com"
+        async with app.state.db.transaction() as conn:
+            result = await conn.execute(users.insert().values(
+                username=username, username_key=fold(username), email=email, email_key=fold(email),
+                verified=True))
+            user_id = int(result.inserted_primary_key[0])
+            if superuser:
+                await conn.execute(superusers.insert().values(user_id=user_id))
+        token, session = await app.state.sessions.create(user_id, username, superuser, client="pytest")
+        return TestUser(id=user_id, username=username, email=email, token=token, session_id=session.id)
+
+    return create

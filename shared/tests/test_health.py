@@ -1,0 +1,31 @@
+"""Health, readiness and the error envelope of every service."""
+
+import pytest
+
+from muistot.settings import Settings
+
+
+@pytest.mark.parametrize("service", ["login", "users", "admin", "data"])
+async def test_health_ready_and_openapi(service_client, service):
+    client = service_client(service)
+    assert (await client.get("/health")).json() == {"status": "ok"}
+    ready = await client.get("/ready")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "redis": "ok"}
+    assert (await client.get("/openapi.json")).json()["info"]["title"] == f"Muistot {service}"
+    missing = await client.get("/no/such/path")
+    assert missing.status_code == 404 and missing.json() == {"error": {"code": 404, "message": "Not Found"}}
+
+
+async def test_ready_is_503_when_database_and_redis_are_down(test_settings):
+    from muistot.testing.plugin import running
+    from muistot_data.app import create_app
+
+    broken = Settings(**{**test_settings.model_dump(), "database_url": "mysql+aiomysql://root@127.0.0.1:1/none",
+                         "redis_url": "redis://127.0.0.1:1/0", "session_redis_url": "", "cache_redis_url": ""})
+    async with running(create_app(broken)) as client:
+        ready = await client.get("/ready")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["database"].startswith("unavailable")
+        assert ready.json()["checks"]["redis"].startswith("unavailable")
+        languages = await client.get("/languages?q=fi")
+        assert languages.status_code == 200
