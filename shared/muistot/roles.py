@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import enum
+
+from sqlalchemy import select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from muistot.db.tables import superusers
+from muistot.db.tables import project_admins, project_moderators, superusers
 from muistot.errors import ApiError
 from muistot.identity import Principal
+
+
+class Role(enum.IntEnum):
+    """A person's standing in one project, ordered so that `role >= Role.moderator` reads naturally."""
+
+    anonymous = 0
+    user = 1
+    moderator = 2
+    admin = 3
+    superuser = 4
 
 
 async def is_superuser(conn: AsyncConnection, user: Principal | None) -> bool:
@@ -20,3 +32,18 @@ async def is_superuser(conn: AsyncConnection, user: Principal | None) -> bool:
 async def require_superuser(conn: AsyncConnection, user: Principal) -> None:
     if not await is_superuser(conn, user):
         raise ApiError(403, "Not enough privileges", ["superuser required"])
+
+
+async def project_role(conn: AsyncConnection, user: Principal | None, project_id: int) -> Role:
+    """The caller's role in a project, read from the database in one statement."""
+    if user is None:
+        return Role.anonymous
+    query = union_all(
+        select(Role.superuser.value).where(superusers.c.user_id == user.user_id),
+        select(Role.admin.value).where(project_admins.c.user_id == user.user_id,
+                                       project_admins.c.project_id == project_id),
+        select(Role.moderator.value).where(project_moderators.c.user_id == user.user_id,
+                                           project_moderators.c.project_id == project_id),
+    )
+    found = [row[0] for row in await conn.execute(query)]
+    return Role(max(found)) if found else Role.user

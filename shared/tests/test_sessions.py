@@ -26,7 +26,7 @@ async def test_token_is_stored_only_as_its_digest(test_settings):
 
 async def test_validate_slides_and_revoke_ends(test_settings):
     redis, store = await _store(test_settings)
-    token, session = await store.create(102, "Bob", True)
+    token, _session = await store.create(102, "Bob", True)
     found = await store.validate(token)
     assert found is not None and found.username == "Bob" and found.superuser
     assert await store.validate(token + "x") is None
