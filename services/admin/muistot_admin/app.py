@@ -1,9 +1,9 @@
 """Admin service: project lifecycle, roles, publishing, reports and the moderation queue."""
 
 from fastapi import FastAPI
+
 from muistot.app import create_service_app
 from muistot.settings import Settings
-
 from muistot_admin.routes import superusers
 
 

@@ -1,9 +1,9 @@
 """Data service: projects, sites, memories, comments and images: reads and contributions."""
 
 from fastapi import FastAPI
+
 from muistot.app import create_service_app
 from muistot.settings import Settings
-
 from muistot_data.routes import common
 
 

@@ -1,9 +1,9 @@
 """Login service: identities, login flows, sessions, and the gateway's verify endpoint."""
 
 from fastapi import FastAPI
+
 from muistot.app import create_service_app
 from muistot.settings import Settings
-
 from muistot_login.routes import status, verify
 
 

@@ -1,9 +1,9 @@
 """Users service: the signed-in person's account under `/me`."""
 
 from fastapi import FastAPI
+
 from muistot.app import create_service_app
 from muistot.settings import Settings
-
 from muistot_users.routes import me
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from sqlalchemy import select
+
 from muistot.auth import CurrentUser
 from muistot.db.tables import superusers, users
 from muistot.roles import require_superuser
-from sqlalchemy import select
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 

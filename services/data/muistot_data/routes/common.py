@@ -7,6 +7,7 @@ from typing import Annotated
 import pycountry
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+
 from muistot.auth import MaybeUser
 from muistot.errors import ApiError
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+
 from muistot.auth import MaybeUser
 
 router = APIRouter(prefix="/auth", tags=["auth"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+
 from muistot import identity
 from muistot.auth import bearer_token
 from muistot.errors import ApiError, error_response

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy import select
+
 from muistot.auth import CurrentUser
 from muistot.db.tables import user_personal_data, users
 from muistot.errors import ApiError
-from sqlalchemy import select
 
 router = APIRouter(prefix="/me", tags=["me"])
 
