@@ -46,7 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from muistot.startup import check_database, check_redis
 
     settings = load_settings()
-    asyncio.run(check_database(settings, wait=args.wait))
+    asyncio.run(check_database(settings, wait=args.wait, migrated=True))
     asyncio.run(check_redis(settings, wait=args.wait))
     configure_logging(settings.log_level, settings.log_json)
     module = importlib.import_module(f"muistot_{args.service}.app")

@@ -22,8 +22,9 @@ async def _retry(probe, wait: float) -> Exception | None:  # type: ignore[no-unt
             await asyncio.sleep(0.5)
 
 
-async def check_database(settings: Settings, wait: float = 0) -> None:
-    from muistot.migrate import ensure_sqlite_dir
+async def check_database(settings: Settings, wait: float = 0, *, migrated: bool = False) -> None:
+    """The database answers (and, with `migrated`, carries the newest schema)."""
+    from muistot.migrate import ensure_sqlite_dir, head_revision
 
     ensure_sqlite_dir(settings)
     engine = create_engine(settings)
@@ -32,13 +33,23 @@ async def check_database(settings: Settings, wait: float = 0) -> None:
         async with engine.connect() as conn:
             await conn.exec_driver_sql("SELECT 1")
 
+    current: str | None = None
     try:
         error = await _retry(probe, wait)
+        if error is None and migrated:
+            async with engine.connect() as conn:
+                try:
+                    current = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).scalar()
+                except Exception:  # no table: never migrated
+                    current = None
     finally:
         await engine.dispose()
     if error is not None:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         raise ConfigError(f"cannot reach the database at {redact_url(settings.database_url)}: {reason}")
+    if migrated and current != head_revision():
+        raise ConfigError(f"the database at {redact_url(settings.database_url)} is at schema revision "
+                          f"{current or 'none'}, not {head_revision()}: run `muistot migrate`")
 
 
 async def check_redis(settings: Settings, wait: float = 0) -> None:

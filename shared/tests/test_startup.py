@@ -1,0 +1,39 @@
+"""Bad configuration stops a service at start with one clear line, not a traceback."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MUISTOT = str(Path(sys.executable).parent / "muistot")
+
+
+def _serve(tmp_path, **env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MUISTOT_")}
+    clean.update({"MUISTOT_VAR_DIR": str(tmp_path), **env})
+    return subprocess.run([MUISTOT, "serve", "data", "--port", "1"], env=clean, capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"MUISTOT_DATABASE_URL": "mysql+aiomysql://root@127.0.0.1:1/none"}, "cannot reach the database"),
+    ({"MUISTOT_DATABASE_URL": "postgres://db/x"}, "unsupported scheme"),
+    ({"MUISTOT_REDIS_URL": "not a url"}, "MUISTOT_REDIS_URL is not a redis:// URL"),
+    ({"MUISTOT_DB_POOL_SIZE": "many"}, "invalid setting MUISTOT_DB_POOL_SIZE"),
+    ({"MUISTOT_ENV": "prod"}, "MUISTOT_IDENTITY_SECRET must be set"),
+    ({"MUISTOT_ENV": "prod", "MUISTOT_IDENTITY_SECRET": "s" * 40}, "MUISTOT_CORS_ORIGINS must list"),
+    ({}, "run `muistot migrate`"),
+])
+def test_bad_configuration_is_one_line(tmp_path, env, expected):
+    result = _serve(tmp_path, **env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0] and lines[0].startswith("muistot: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_password_in_database_url_is_not_printed(tmp_path):
+    result = _serve(tmp_path, MUISTOT_DATABASE_URL="mysql+aiomysql://root:hunter2@127.0.0.1:1/none")
+    assert result.returncode == 2 and "hunter2" not in result.stderr and "***" in result.stderr
