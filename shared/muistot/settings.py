@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     bcrypt_cost: int = Field(12, ge=4, le=16)
     password_min_length: int = Field(8, ge=1)
 
+    # Moderation: an item with more than this many uncleared reports is hidden until a moderator decides.
+    report_hide_threshold: int = Field(10, ge=1)
+    # Let any signed-in user create a project (they become its admin); otherwise superusers only.
+    any_user_creates_projects: bool = False
+
     log_level: str = "INFO"
     log_json: bool = True
 
