@@ -1,0 +1,108 @@
+"""Bodies and answers of the `/me` endpoints (spec/api-auth-admin.md §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from muistot.db.engine import utcnow
+
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+ShortText = Field(default=None, max_length=255)
+
+
+def alpha3_country(value: str) -> str:
+    """ISO 3166-1 alpha-2 or alpha-3, any case → alpha-3 (`fi` → `FIN`)."""
+    code = value.strip().upper()
+    found = None
+    if len(code) == 2:
+        found = pycountry.countries.get(alpha_2=code)
+    elif len(code) == 3:
+        found = pycountry.countries.get(alpha_3=code)
+    if found is None:
+        raise ValueError("Not a valid ISO3316 (2,3) country")
+    return str(found.alpha_3)
+
+
+class UserData(BaseModel):
+    """`GET /me`. Null fields are left out of the answer."""
+
+    username: str
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    country: str | None = None
+    city: str | None = None
+    birth_date: dt.date | None = None
+    modified_at: dt.datetime | None = None
+    # Not in the original: tells the frontend whether a password change or account deletion
+    # must ask for the current password.
+    has_password: bool = False
+
+
+class PatchUser(BaseModel):
+    """`PATCH /me`: fields sent are written, an explicit null clears, absent fields stay as they are."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    first_name: str | None = ShortText
+    last_name: str | None = ShortText
+    city: str | None = ShortText
+    birth_date: dt.date | None = None
+    country: str | None = Field(default=None, min_length=2, max_length=3)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        return None if value is None else alpha3_country(value)
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_date(cls, value: dt.date | None) -> dt.date | None:
+        if value is None:
+            return None
+        if value > utcnow().date():
+            raise ValueError("Birth date cannot be in the future")
+        if value < EARLIEST_BIRTH_DATE:
+            raise ValueError("Birth date cannot be before 1900")
+        return value
+
+    def changes(self) -> dict[str, object]:
+        """Only the fields the client sent (None where it sent null)."""
+        return {name: getattr(self, name) for name in self.model_fields_set if name in type(self).model_fields}
+
+
+class PasswordChange(BaseModel):
+    """`PUT /me/password` body; the contract's `?password=` query parameter is accepted instead of `password`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    password: str | None = Field(default=None, max_length=1000)
+    current_password: str | None = Field(default=None, max_length=1000)
+
+
+class AccountDeletion(BaseModel):
+    """`DELETE /me/account` body: the current password, for accounts that have one."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    password: str | None = Field(default=None, max_length=1000)
+
+
+class SessionOut(BaseModel):
+    id: str
+    created: dt.datetime
+    last_seen: dt.datetime
+    expires: dt.datetime
+    client: str
+    current: bool
+
+
+class ProjectRole(BaseModel):
+    id: str
+    role: Literal["admin", "moderator"]
+    published: bool
+    since: dt.datetime

@@ -1,0 +1,51 @@
+"""Queries on the signed-in person's own rows: `users` and `user_personal_data`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from muistot.db.engine import utcnow
+from muistot.db.tables import user_personal_data, users
+from muistot.errors import ApiError
+
+PERSONAL_FIELDS = ("first_name", "last_name", "country", "city", "birth_date")
+
+
+async def load_account(conn: AsyncConnection, user_id: int, *, for_update: bool = False) -> dict[str, Any]:
+    """The user's row; a session whose user is gone is a 401, as if the session had ended."""
+    query = select(users).where(users.c.id == user_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).mappings().first()
+    if row is None:
+        raise ApiError(401, "Invalid Session")
+    return dict(row)
+
+
+async def load_profile(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
+    query = (
+        select(users.c.username, users.c.email, users.c.password_hash,
+               *(user_personal_data.c[name] for name in PERSONAL_FIELDS), user_personal_data.c.modified_at)
+        .select_from(users.outerjoin(user_personal_data, user_personal_data.c.user_id == users.c.id))
+        .where(users.c.id == user_id)
+    )
+    row = (await conn.execute(query)).mappings().first()
+    if row is None:
+        raise ApiError(401, "Invalid Session")
+    profile = dict(row)
+    profile["has_password"] = profile.pop("password_hash") is not None
+    return profile
+
+
+async def patch_personal_data(conn: AsyncConnection, user_id: int, changes: dict[str, Any]) -> None:
+    """Merge `changes` into the personal-data row, creating it on first use."""
+    values = {**changes, "modified_at": utcnow()}
+    exists = await conn.scalar(select(user_personal_data.c.user_id)
+                               .where(user_personal_data.c.user_id == user_id).with_for_update())
+    if exists is None:
+        await conn.execute(user_personal_data.insert().values(user_id=user_id, **values))
+    else:
+        await conn.execute(user_personal_data.update().where(user_personal_data.c.user_id == user_id).values(**values))

@@ -1,0 +1,32 @@
+"""`GET /me` and `PATCH /me`: the profile (spec/api-auth-admin.md §4.1–4.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from muistot.auth import CurrentUser
+from muistot_users.models import PatchUser, UserData
+from muistot_users.profile import load_account, load_profile, patch_personal_data
+
+router = APIRouter(prefix="/me", tags=["me"])
+
+
+@router.get("", response_model=UserData, response_model_exclude_none=True)
+async def get_me(request: Request, user: CurrentUser) -> dict[str, Any]:
+    """The profile: username, e-mail and the personal data that is set (absent fields are omitted)."""
+    async with request.app.state.db.connect() as conn:
+        return await load_profile(conn, user.user_id)
+
+
+@router.patch("", status_code=204, responses={304: {"description": "The body named no field: nothing changed"}})
+async def patch_me(request: Request, user: CurrentUser, body: PatchUser | None = None) -> Response:
+    """Write the fields sent; `null` clears one; absent fields stay. An empty object changes nothing (304)."""
+    changes = body.changes() if body is not None else {}
+    if not changes:
+        return Response(status_code=304)
+    async with request.app.state.db.transaction() as conn:
+        await load_account(conn, user.user_id, for_update=True)
+        await patch_personal_data(conn, user.user_id, changes)
+    return Response(status_code=204)
