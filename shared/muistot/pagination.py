@@ -106,9 +106,14 @@ def paged(rows: Sequence[Any], page: PageRequest, *, key: Callable[[Any], Sequen
 
 def paged_list(values: Sequence[Any], page: PageRequest, *, key: Callable[[Any], Sequence[CursorValue]],
                item: Callable[[Any], Any]) -> dict[str, Any]:
-    """The same answer for a small list already in memory, sorted ascending by `key`."""
-    try:
-        start = [value for value in values if page.after is None or tuple(key(value)) > page.after]
-    except TypeError:  # a cursor whose values have other types than this list's keys
-        raise _invalid_cursor() from None
-    return paged(start[:page.limit + 1], page, key=key, item=item)
+    """The same answer for a small list already in memory, ordered ascending by `key`."""
+    keyed = sorted(((tuple(key(value)), value) for value in values), key=lambda pair: pair[0])
+    if page.after is not None:
+        if keyed and not _same_shape(keyed[0][0], page.after):
+            raise _invalid_cursor()
+        keyed = [pair for pair in keyed if pair[0] > page.after]
+    return paged([value for _, value in keyed[:page.limit + 1]], page, key=key, item=item)
+
+
+def _same_shape(sample: tuple[CursorValue, ...], cursor: tuple[CursorValue, ...]) -> bool:
+    return len(sample) == len(cursor) and all(type(a) is type(b) for a, b in zip(sample, cursor, strict=True))

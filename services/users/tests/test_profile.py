@@ -5,11 +5,6 @@ import datetime as dt
 import pytest
 
 
-@pytest.fixture
-def users(service_client):
-    return service_client("users")
-
-
 async def test_new_user_sees_only_name_and_email(users, make_user):
     user = await make_user()
     response = await users.get("/me", headers=user.headers)

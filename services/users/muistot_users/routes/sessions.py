@@ -1,0 +1,58 @@
+"""Sessions of the signed-in person: sign out here or everywhere, list them, end one (spec §2.6, §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from muistot.auth import CurrentUser
+from muistot.errors import ApiError
+from muistot.pagination import PageParams, paged_list
+from muistot.sessions import SessionInfo, SessionStore
+
+router = APIRouter(prefix="/me", tags=["sessions"])
+
+
+def _time(timestamp: int) -> str:
+    # Naive UTC ISO-8601, like every other time the API returns.
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).replace(tzinfo=None).isoformat()
+
+
+def _store(request: Request) -> SessionStore:
+    return request.app.state.sessions
+
+
+@router.delete("", status_code=204)
+async def sign_out(request: Request, user: CurrentUser) -> Response:
+    """End the session that made this request."""
+    await _store(request).revoke_id(user.user_id, user.session_id)
+    return Response(status_code=204)
+
+
+@router.delete("/sessions", status_code=204)
+async def sign_out_everywhere(request: Request, user: CurrentUser) -> Response:
+    """End every session of this user, this one included."""
+    await _store(request).revoke_all(user.user_id)
+    return Response(status_code=204)
+
+
+@router.get("/sessions")
+async def list_sessions(request: Request, user: CurrentUser, page: PageParams) -> dict[str, Any]:
+    """The user's live sessions, oldest first; `current` marks the one making this request."""
+    sessions = await _store(request).list(user.user_id)
+
+    def item(info: SessionInfo) -> dict[str, Any]:
+        return {"id": info.id, "created": _time(info.created), "last_seen": _time(info.last_seen),
+                "expires": _time(info.expires), "client": info.client, "current": info.id == user.session_id}
+
+    return paged_list(sessions, page, key=lambda info: (info.created, info.id), item=item)
+
+
+@router.delete("/sessions/{session_id}", status_code=204)
+async def end_session(request: Request, user: CurrentUser, session_id: str) -> Response:
+    """End one of the user's sessions; another user's session id is unknown here (404)."""
+    if not await _store(request).revoke_id(user.user_id, session_id):
+        raise ApiError(404, "Session not found")
+    return Response(status_code=204)
