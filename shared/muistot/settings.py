@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     mail_url: str = ""
     mail_sender: str = "Muistotkartalla <do-not-reply@muistotkartalla.fi>"
     files_url: str = ""
+    # Uploaded images: accepted formats (detected from the content) and the largest decoded size.
+    image_types: str = "jpeg,png"
+    max_image_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    # Anonymous GET responses of the data service are cached this long (seconds; 0 turns it off).
+    cache_ttl: int = Field(60, ge=0)
 
     languages: str = "fi,en"
     default_language: str = "fi"
@@ -58,6 +63,19 @@ class Settings(BaseSettings):
 
     bcrypt_cost: int = Field(12, ge=4, le=16)
     password_min_length: int = Field(8, ge=1)
+    # Login abuse limits (per minute; 0 turns a limit off). /auth/email and /auth/register count
+    # requests per client IP and per e-mail address; exchange/confirm/password count attempts per IP.
+    login_limit_per_ip: int = Field(10, ge=0)
+    login_limit_per_address: int = Field(3, ge=0)
+    login_attempts_per_ip: int = Field(30, ge=0)
+    # Failed password logins per account in 15 minutes before password login for it answers 429.
+    login_password_failures: int = Field(10, ge=0)
+    # Wrong guesses after which an e-mail link or registration code is burned.
+    login_token_attempts: int = Field(5, ge=1)
+    # Optional external username generator (`GET <url>/` → {"value": name}); the built-in one otherwise.
+    namegen_url: str = ""
+    # How long the worker retries a mail that has no expiry of its own (a login link has 10 minutes).
+    mail_max_age_seconds: int = Field(24 * 3600, ge=60)
 
     # Moderation: an item with more than this many uncleared reports is hidden until a moderator decides.
     report_hide_threshold: int = Field(10, ge=1)

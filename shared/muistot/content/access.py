@@ -1,0 +1,284 @@
+"""Who may see or change what in a project (DESIGN.md "Content rules", spec/api-data.md §4).
+
+A request names a chain project → site → memory → comment. `load_chain` fetches the whole chain in
+one statement and the caller's live role in another, answering 404 for the first missing link.
+The checks then follow one rule set:
+
+* project staff (moderators, admins; superusers are admins of every project) see everything in
+  their project and nothing extra elsewhere;
+* everyone else sees a project when it is published and inside its date window, and a site, memory
+  or comment when it is published or their own;
+* owning the item named in the URL skips the parent checks (an author can read their memory under
+  a site that was unpublished later);
+* contributing (creating children) needs published parents: owning an unpublished site does not
+  let you add memories to it;
+* a failed check answers 404 when the caller cannot see the target, 403 when they can.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from muistot.content.ids import in_db_range
+from muistot.content.states import is_published
+from muistot.db.engine import utcnow
+from muistot.db.tables import ReviewState, comments, memories, projects, sites
+from muistot.errors import ApiError
+from muistot.identity import Principal
+from muistot.roles import Role, project_role
+from muistot.text import fold
+
+NOT_ENOUGH_PRIVILEGES = "Not enough privileges"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The caller and their live role in one project."""
+
+    user: Principal | None
+    role: Role
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.user_id if self.user is not None else None
+
+    @property
+    def sees_all(self) -> bool:
+        """Moderators, admins and superusers see everything in the project."""
+        return self.role >= Role.moderator
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role >= Role.admin
+
+    def owns(self, owner_id: int | None) -> bool:
+        return self.user is not None and owner_id is not None and owner_id == self.user.user_id
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    id: int
+    name: str
+    default_language: str
+    auto_publish: bool
+    admin_posting: bool
+    published: bool
+    starts: datetime | None
+    ends: datetime | None
+    image_id: int | None
+    deleted_at: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        """The date window: from `starts` (inclusive) until `ends` (exclusive), in UTC."""
+        return (self.starts is None or self.starts <= now) and (self.ends is None or self.ends > now)
+
+    def public(self, now: datetime | None = None) -> bool:
+        return self.published and self.deleted_at is None and self.active(now or utcnow())
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    id: int
+    name: str
+    project_id: int
+    state: str
+    creator_id: int | None
+    image_id: int | None
+
+
+@dataclass(frozen=True)
+class MemoryRow:
+    id: int
+    site_id: int
+    user_id: int | None
+    state: str
+    image_id: int | None
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    id: int
+    memory_id: int
+    user_id: int | None
+    state: str
+
+
+Item = SiteRow | MemoryRow | CommentRow
+
+
+def owner_of(item: Item) -> int | None:
+    return item.creator_id if isinstance(item, SiteRow) else item.user_id
+
+
+def _label(item: ProjectRow | Item) -> str:
+    return {ProjectRow: "Project", SiteRow: "Site", MemoryRow: "Memory", CommentRow: "Comment"}[type(item)]
+
+
+def not_found(item: ProjectRow | Item | str) -> ApiError:
+    label = item if isinstance(item, str) else _label(item)
+    return ApiError(404, f"{label} not found")
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A resolved URL chain plus the caller's role in its project. Deeper links are None when absent."""
+
+    viewer: Viewer
+    project: ProjectRow
+    site: SiteRow | None = None
+    memory: MemoryRow | None = None
+    comment: CommentRow | None = None
+
+    @property
+    def links(self) -> list[ProjectRow | Item]:
+        return [link for link in (self.project, self.site, self.memory, self.comment) if link is not None]
+
+    @property
+    def target(self) -> ProjectRow | Item:
+        return self.links[-1]
+
+    def owns_target(self) -> bool:
+        target = self.target
+        return not isinstance(target, ProjectRow) and self.viewer.owns(owner_of(target))
+
+    # -- the rules -------------------------------------------------------------------------------
+
+    def _readable(self, link: ProjectRow | Item, *, ownership_counts: bool = True) -> bool:
+        if self.viewer.sees_all:
+            return True
+        if isinstance(link, ProjectRow):
+            return link.public()
+        return is_published(link.state) or (ownership_counts and self.viewer.owns(owner_of(link)))
+
+    def read_error(self) -> ApiError | None:
+        """The 404 a caller who may not see the target gets, or None when they may."""
+        if self.viewer.sees_all or self.owns_target():
+            return None
+        for link in self.links:
+            if not self._readable(link):
+                return not_found(link)
+        return None
+
+    def require_readable(self) -> Chain:
+        """GET of the target (the *visible* rule, §4.3)."""
+        error = self.read_error()
+        if error is not None:
+            raise error
+        return self
+
+    def require_listable(self) -> Chain:
+        """GET of a collection under the target: the whole chain must be visible to the caller."""
+        if self.viewer.sees_all:
+            return self
+        for link in self.links:
+            if not self._readable(link):
+                raise not_found(link)
+        return self
+
+    def require_open_for_contributions(self) -> Chain:
+        """POST of a child under the target: every link published (or the caller is project staff)."""
+        for link in self.links:
+            if not self._readable(link, ownership_counts=False):
+                raise not_found(link)
+        return self
+
+    def require(self, *, owner: bool = True, min_role: Role | None = None) -> Chain:
+        """A change of the target by its owner (if `owner`) or by anyone with `min_role` in the project.
+
+        Callers who may not even see the target get 404, the others 403.
+        """
+        if owner and self.owns_target():
+            return self
+        if min_role is not None and self.viewer.role >= min_role:
+            return self
+        error = self.read_error()
+        if error is not None:
+            raise error
+        raise ApiError(403, NOT_ENOUGH_PRIVILEGES)
+
+    def require_site_posting(self) -> Chain:
+        """`admin_posting` projects take site contributions from admins (and superusers) only (§14)."""
+        if self.project.admin_posting and not self.viewer.is_admin:
+            raise ApiError(403, "Admin posting only")
+        return self
+
+
+def visible_filter(state_column: Any, owner_column: Any, viewer: Viewer) -> ColumnElement[bool]:
+    """SQL for "this viewer may see this row" on a list of sites, memories or comments."""
+    if viewer.sees_all:
+        return true()
+    published = state_column == ReviewState.published.value
+    if viewer.user_id is None:
+        return published
+    return or_(published, owner_column == viewer.user_id)
+
+
+def project_active_filter(now: datetime) -> ColumnElement[bool]:
+    return and_(or_(projects.c.starts.is_(None), projects.c.starts <= now),
+                or_(projects.c.ends.is_(None), projects.c.ends > now))
+
+
+def project_public_filter(now: datetime) -> ColumnElement[bool]:
+    """SQL twin of `ProjectRow.public`: published, not deleted, inside the date window."""
+    return and_(projects.c.published == true(), projects.c.deleted_at.is_(None), project_active_filter(now))
+
+
+def _project_columns() -> list[Any]:
+    c = projects.c
+    return [c.id, c.name, c.default_language, c.auto_publish, c.admin_posting, c.published, c.starts, c.ends,
+            c.image_id, c.deleted_at]
+
+
+async def load_chain(conn: AsyncConnection, user: Principal | None, project: str, site: str | None = None,
+                     memory: int | None = None, comment: int | None = None) -> Chain:
+    """Fetch project → site → memory → comment named in a URL, and the caller's role in the project.
+
+    404 `"<Type> not found"` for the first link that does not exist (for everyone, staff included).
+    """
+    s, m, c = sites.c, memories.c, comments.c
+    columns = _project_columns()
+    joined: Any = projects
+    if site is not None:
+        columns += [s.id.label("s_id"), s.name.label("s_name"), s.state.label("s_state"),
+                    s.creator_id.label("s_creator"), s.image_id.label("s_image")]
+        joined = joined.outerjoin(sites, and_(s.project_id == projects.c.id, s.name_key == fold(site)))
+    memory_exists = memory is not None and in_db_range(memory)
+    if memory is not None:
+        columns += [m.id.label("m_id"), m.user_id.label("m_user"), m.state.label("m_state"),
+                    m.image_id.label("m_image")]
+        condition = and_(m.site_id == s.id, m.id == memory) if memory_exists else false()
+        joined = joined.outerjoin(memories, condition)
+    if comment is not None:
+        columns += [c.id.label("c_id"), c.user_id.label("c_user"), c.state.label("c_state")]
+        condition = and_(c.memory_id == m.id, c.id == comment) if in_db_range(comment) else false()
+        joined = joined.outerjoin(comments, condition)
+    row = (await conn.execute(select(*columns).select_from(joined)
+                              .where(projects.c.name_key == fold(project)))).first()
+    if row is None:
+        raise not_found("Project")
+    project_row = ProjectRow(id=row.id, name=row.name, default_language=row.default_language,
+                             auto_publish=bool(row.auto_publish), admin_posting=bool(row.admin_posting),
+                             published=bool(row.published), starts=row.starts, ends=row.ends,
+                             image_id=row.image_id, deleted_at=row.deleted_at)
+    site_row = memory_row = comment_row = None
+    if site is not None:
+        if row.s_id is None:
+            raise not_found("Site")
+        site_row = SiteRow(id=row.s_id, name=row.s_name, project_id=row.id, state=row.s_state,
+                           creator_id=row.s_creator, image_id=row.s_image)
+    if memory is not None:
+        if row.m_id is None:
+            raise not_found("Memory")
+        memory_row = MemoryRow(id=row.m_id, site_id=row.s_id, user_id=row.m_user, state=row.m_state,
+                               image_id=row.m_image)
+    if comment is not None:
+        if row.c_id is None:
+            raise not_found("Comment")
+        comment_row = CommentRow(id=row.c_id, memory_id=row.m_id, user_id=row.c_user, state=row.c_state)
+    role = await project_role(conn, user, project_row.id)
+    return Chain(Viewer(user, role), project_row, site_row, memory_row, comment_row)

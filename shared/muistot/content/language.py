@@ -1,0 +1,101 @@
+"""Language negotiation and language codes (spec/api-data.md §0.4, §2; DESIGN.md "Content rules").
+
+Reads: `Muistot-Language` > `Accept-Language` > the project's default language.
+Writes: `Muistot-Language` > `Content-Language` > `Accept-Language` > default.
+An unsupported or unparsable language never gives 406: the caller falls back to the default.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pycountry
+from fastapi import Request
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
+
+from muistot.errors import ApiError
+from muistot.settings import Settings
+
+MUISTOT_LANGUAGE = "Muistot-Language"
+
+
+def supported_languages(settings: Settings) -> list[str]:
+    return settings.language_list
+
+
+def _candidates(header: str) -> list[str]:
+    """Primary subtags of a language list, best first (`q` weights honoured, ties keep their order)."""
+    weighted: list[tuple[float, int, str]] = []
+    for index, piece in enumerate(header.split(",")):
+        tag, *params = (part.strip() for part in piece.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        primary = tag.split("-")[0].strip().lower()
+        if primary and primary != "*" and quality > 0:
+            weighted.append((-quality, index, primary))
+    return [primary for _, _, primary in sorted(weighted)]
+
+
+def pick(headers: list[str | None], supported: list[str]) -> str | None:
+    """The first supported language named by the first header that names one; None if none does."""
+    for header in headers:
+        if not header or not header.strip():
+            continue
+        for candidate in _candidates(header):
+            code = to_alpha2(candidate)
+            if code in supported:
+                return code
+    return None
+
+
+def requested_read_language(request: Request, settings: Settings) -> str | None:
+    """The language a GET asks for, or None (the caller then uses the project's default)."""
+    headers = request.headers
+    return pick([headers.get(MUISTOT_LANGUAGE), headers.get("accept-language")], supported_languages(settings))
+
+
+def requested_write_language(request: Request, settings: Settings) -> str:
+    headers = request.headers
+    found = pick([headers.get(MUISTOT_LANGUAGE), headers.get("content-language"), headers.get("accept-language")],
+                 supported_languages(settings))
+    return found or settings.default_language
+
+
+def to_alpha2(code: str) -> str | None:
+    """ISO 639 code → its 2-letter form, or None when it has none (`ace`) or is unknown."""
+    code = code.strip().lower()
+    if len(code) == 2:
+        found = pycountry.languages.get(alpha_2=code)
+    elif len(code) == 3:
+        found = pycountry.languages.get(alpha_3=code)
+    else:
+        found = None
+    return getattr(found, "alpha_2", None) if found is not None else None
+
+
+def _lang_code(value: str) -> str:
+    alpha2 = to_alpha2(value)
+    if alpha2 is None:
+        raise ValueError("No ISO639-1 ID Found")
+    return alpha2
+
+
+def _lowercase_only(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+# `info.lang` in bodies: 2–3 lowercase letters with an ISO 639-1 form; output is always 2 letters.
+LangCode = Annotated[str, BeforeValidator(_lowercase_only), StringConstraints(pattern=r"^[a-z]{2,3}$"),
+                     AfterValidator(_lang_code)]
+
+
+def require_supported(lang: str, settings: Settings) -> None:
+    """Writing texts in a language the server does not offer is refused (§2, master behaviour)."""
+    if lang not in supported_languages(settings):
+        raise ApiError(406, "Language not supported")
