@@ -1,0 +1,155 @@
+"""The gateway as data: routers and middlewares derived from the routing table and the settings.
+
+Every renderer (local file provider, docker labels, Kubernetes CRDs) formats this one model, so
+the three agree route for route.
+
+Middleware order on every router that reaches a service:
+strip identity headers → CORS → errors (JSON 503) → ForwardAuth (unless the route has `auth: false`).
+
+The errors middleware fetches its JSON pages through the `internal` entry point too, where a `retry`
+middleware moves on to the next service when the one picked is down, so a dead service never makes
+the error page itself fail.
+
+ForwardAuth does not call the login service directly: it calls Traefik's own `internal` entry point,
+whose `gateway-verify` router carries the errors middleware. When login is down that hop answers a
+JSON 503, which ForwardAuth hands to the client as is. (Called directly, an unreachable auth server
+makes ForwardAuth answer a bare 500, which an errors middleware on the public router could not tell
+apart from a service's own 500.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from muistot.gateway.routes import Route, RouteTable
+from muistot.settings import SERVICES
+
+IDENTITY_HEADER = "X-Muistot-Identity"
+# Look-alikes some stacks fold into the real name (`_` → `-`, `.` → `-`); never let a client send them.
+IDENTITY_LOOKALIKES = ("X_Muistot_Identity", "X.Muistot.Identity", "X-Muistot_Identity", "X_Muistot-Identity",
+                       "X-Muistot.Identity", "X.Muistot-Identity")
+ANONYMOUS = "!HeaderRegexp(`Authorization`, `.+`)"
+AUTHENTICATED = "HeaderRegexp(`Authorization`, `.+`)"
+
+WEB = "web"
+INTERNAL = "internal"
+VERIFY_PATH = "/_internal/verify"
+ERROR_QUERY = "/_internal/error/{status}"
+# Statuses Traefik itself produces when a service is unreachable (502) or too slow (504). A
+# service's own 500/503 carries the contract's message and passes through untouched.
+PROXY_ERRORS = ("502", "504")
+
+ERROR_PAGES_RULE = "PathRegexp(`^/_internal/error/[0-9]{3}$`)"
+
+STRIP = "muistot-strip-identity"
+CORS = "muistot-cors"
+ERRORS = "muistot-errors"
+AUTH = "muistot-auth"
+RETRY = "muistot-retry"
+
+
+@dataclass(frozen=True)
+class GatewayOptions:
+    cors_origins: tuple[str, ...] = ("*",)
+    trusted_ips: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    # Where ForwardAuth reaches the `internal` entry point (from inside the Traefik process).
+    verify_address: str = "http://127.0.0.1:5690" + VERIFY_PATH
+    # A second router per route for requests without `Authorization`, skipping the ForwardAuth hop.
+    anonymous_fast_path: bool = True
+
+
+@dataclass(frozen=True)
+class RouterSpec:
+    name: str
+    rule: str
+    priority: int
+    # login | users | admin | data | ping@internal, or the error pages: `errors` is what the errors
+    # middleware calls (the internal entry point's `gateway-error-pages` router, which retries),
+    # `error-backends` the four services' `/_internal/error/{status}` behind it.
+    service: str
+    middlewares: tuple[str, ...]
+    entrypoint: str = WEB
+    route: str = ""  # the table's route it comes from ("" for the gateway's own verify hop)
+
+
+@dataclass(frozen=True)
+class GatewayModel:
+    routers: tuple[RouterSpec, ...]
+    middlewares: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def router(self, name: str) -> RouterSpec:
+        return next(router for router in self.routers if router.name == name)
+
+
+def _route_middleware_name(route: Route) -> str:
+    return f"muistot-{route.name}-path"
+
+
+def middlewares(table: RouteTable, options: GatewayOptions) -> dict[str, dict[str, Any]]:
+    strip = {IDENTITY_HEADER: "", **{name: "" for name in IDENTITY_LOOKALIKES}}
+    defined: dict[str, dict[str, Any]] = {
+        STRIP: {"headers": {"customRequestHeaders": strip}},
+        CORS: {"headers": {
+            "accessControlAllowOriginList": list(options.cors_origins),
+            "accessControlAllowMethods": ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            "accessControlAllowHeaders": ["Authorization", "Content-Type", "Content-Language", "Accept-Language",
+                                          "Muistot-Language", "X-Request-Id"],
+            "accessControlExposeHeaders": ["Authorization", "Location", "X-Request-Id", "Retry-After"],
+            "accessControlMaxAge": 600,
+            "addVaryHeader": True,
+        }},
+        ERRORS: {"errors": {
+            "status": list(PROXY_ERRORS),
+            "statusRewrites": {status: 503 for status in PROXY_ERRORS},
+            "service": "errors",
+            "query": ERROR_QUERY,
+        }},
+        AUTH: {"forwardAuth": {
+            "address": options.verify_address,
+            "trustForwardHeader": False,
+            "authRequestHeaders": ["Authorization", "X-Request-Id"],
+            "authResponseHeaders": [IDENTITY_HEADER, "X-Request-Id"],
+            "maxResponseBodySize": 65536,
+        }},
+        # A dead service refuses the connection: try the next one for the error page.
+        RETRY: {"retry": {"attempts": 4}},
+    }
+    for route in table:
+        if route.replace_path:
+            defined[_route_middleware_name(route)] = {"replacePath": {"path": route.replace_path}}
+    return defined
+
+
+def _chain(route: Route, with_auth: bool) -> tuple[str, ...]:
+    if route.service == "ping@internal":
+        return ()
+    chain = [STRIP, CORS, ERRORS]
+    if with_auth:
+        chain.append(AUTH)
+    if route.replace_path:
+        chain.append(_route_middleware_name(route))
+    return tuple(chain)
+
+
+def build(table: RouteTable, options: GatewayOptions) -> GatewayModel:
+    routers: list[RouterSpec] = []
+    for route in table:
+        if route.auth and route.service in SERVICES and options.anonymous_fast_path:
+            # Disjoint rules at the same priority: the table's ordering between routes is unchanged.
+            routers.append(RouterSpec(name=route.name, rule=f"({route.rule}) && {AUTHENTICATED}",
+                                      priority=route.priority, service=route.service,
+                                      middlewares=_chain(route, True), route=route.name))
+            routers.append(RouterSpec(name=f"{route.name}-anonymous", rule=f"({route.rule}) && {ANONYMOUS}",
+                                      priority=route.priority, service=route.service,
+                                      middlewares=_chain(route, False), route=route.name))
+        else:
+            routers.append(RouterSpec(name=route.name, rule=route.rule, priority=route.priority,
+                                      service=route.service,
+                                      middlewares=_chain(route, route.auth and route.service in SERVICES),
+                                      route=route.name))
+    routers.append(RouterSpec(name="gateway-verify", rule=f"Path(`{VERIFY_PATH}`)", priority=1000, service="login",
+                              middlewares=(ERRORS,), entrypoint=INTERNAL))
+    routers.append(RouterSpec(name="gateway-error-pages", rule=ERROR_PAGES_RULE, priority=1000,
+                              service="error-backends", middlewares=(RETRY,), entrypoint=INTERNAL))
+    return GatewayModel(routers=tuple(routers), middlewares=middlewares(table, options))

@@ -1,0 +1,123 @@
+"""Traefik configuration for local runs (`muistot run`, system tests): services at 127.0.0.1:<port>.
+
+`render(settings)` writes `traefik.yml` (static) and `dynamic.yml` (file provider) under
+`<var_dir>/gateway/` and returns their paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from muistot.gateway import model
+from muistot.gateway.routes import RouteTable, load
+from muistot.settings import SERVICES, Settings
+
+# Headers whose names alias another (`X_Muistot_Identity`, `X.Muistot.Identity`) are dropped, and
+# paths with encoded slashes, backslashes or NULs are refused before routing.
+ENTRYPOINT_HTTP: dict[str, Any] = {
+    "aliasHeadersStrategy": "delete",
+    "encodedCharacters": {"allowEncodedSlash": False, "allowEncodedBackSlash": False,
+                          "allowEncodedNullCharacter": False},
+}
+
+# Local runs stop quickly: in-flight requests get two seconds.
+LIFECYCLE: dict[str, Any] = {"lifeCycle": {"graceTimeOut": "2s"}}
+
+
+@dataclass(frozen=True)
+class RenderedGateway:
+    static: Path
+    dynamic: Path
+    url: str
+
+
+def options_from(settings: Settings, *, anonymous_fast_path: bool = True) -> model.GatewayOptions:
+    return model.GatewayOptions(
+        cors_origins=tuple(settings.cors_origin_list) or ("*",),
+        trusted_ips=tuple(str(net) for net in settings.trusted_proxy_networks),
+        verify_address=f"http://127.0.0.1:{settings.metrics_port}{model.VERIFY_PATH}",
+        anonymous_fast_path=anonymous_fast_path,
+    )
+
+
+def service_name(service: str) -> str:
+    if "@" in service:
+        return service
+    return "muistot-error-pages" if service == "errors" else f"muistot-{service}"
+
+
+def dynamic_config(table: RouteTable, settings: Settings, options: model.GatewayOptions) -> dict[str, Any]:
+    gateway = model.build(table, options)
+    routers = {
+        router.name: {
+            "entryPoints": [router.entrypoint],
+            "rule": router.rule,
+            "priority": router.priority,
+            "service": service_name(router.service),
+            **({"middlewares": list(router.middlewares)} if router.middlewares else {}),
+        }
+        for router in gateway.routers
+    }
+    services: dict[str, Any] = {
+        service_name(name): {"loadBalancer": {"servers": [{"url": f"http://127.0.0.1:{settings.port_of(name)}"}]}}
+        for name in SERVICES
+    }
+    # The JSON error pages: the errors middleware asks the internal entry point, which retries over
+    # the four services; the health check skips a dead one once noticed.
+    services[service_name("errors")] = {"loadBalancer": {
+        "servers": [{"url": f"http://127.0.0.1:{settings.metrics_port}"}]}}
+    services[service_name("error-backends")] = {"loadBalancer": {
+        "servers": [{"url": f"http://127.0.0.1:{settings.port_of(name)}"} for name in SERVICES],
+        "healthCheck": {"path": "/health", "interval": "2s", "timeout": "1s"},
+    }}
+    middlewares = {name: _file_middleware(spec) for name, spec in gateway.middlewares.items()}
+    return {"http": {"routers": routers, "services": services, "middlewares": middlewares}}
+
+
+def _file_middleware(spec: dict[str, Any]) -> dict[str, Any]:
+    if "errors" in spec:
+        errors = dict(spec["errors"])
+        errors["service"] = service_name(errors["service"])
+        return {"errors": errors}
+    return spec
+
+
+def static_config(settings: Settings, dynamic_path: Path, options: model.GatewayOptions) -> dict[str, Any]:
+    return {
+        "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
+        "entryPoints": {
+            model.WEB: {
+                "address": f"127.0.0.1:{settings.gateway_port}",
+                "forwardedHeaders": {"trustedIPs": list(options.trusted_ips)},
+                "http": ENTRYPOINT_HTTP,
+                "transport": LIFECYCLE,
+            },
+            # Prometheus metrics, the ForwardAuth hop and the error pages; never published.
+            model.INTERNAL: {"address": f"127.0.0.1:{settings.metrics_port}", "transport": LIFECYCLE},
+        },
+        "ping": {"entryPoint": model.WEB, "manualRouting": True},
+        "metrics": {"prometheus": {"entryPoint": model.INTERNAL, "addRoutersLabels": True}},
+        "providers": {"file": {"filename": str(dynamic_path), "watch": False}},
+        # No access log: query strings carry one-time login tokens.
+        "log": {"level": "ERROR", "noColor": True},
+    }
+
+
+def render(settings: Settings, table: RouteTable | None = None, *, anonymous_fast_path: bool = True,
+           directory: Path | None = None) -> RenderedGateway:
+    table = table or load()
+    options = options_from(settings, anonymous_fast_path=anonymous_fast_path)
+    directory = directory or settings.var_dir.resolve() / "gateway"
+    directory.mkdir(parents=True, exist_ok=True)
+    dynamic = directory / "dynamic.yml"
+    static = directory / "traefik.yml"
+    header = "# Generated by muistot.gateway from gateway/routes.yaml: do not edit.\n"
+    dynamic.write_text(header + yaml.safe_dump(dynamic_config(table, settings, options), sort_keys=False),
+                       encoding="utf-8")
+    static.write_text(header + yaml.safe_dump(static_config(settings, dynamic, options), sort_keys=False),
+                      encoding="utf-8")
+    return RenderedGateway(static=static, dynamic=dynamic, url=f"http://127.0.0.1:{settings.gateway_port}")
