@@ -1,0 +1,130 @@
+"""The gateway's `/docs` (offline Swagger UI over the four services' specs) and `/ready` aggregate.
+
+`GET /docs` and its assets come from the `swagger_ui_bundle` package (no CDN). Each service's
+schema is fetched from the service itself at `GET /openapi/{service}.json`. The gateway maps its
+`/ready` here to `/_internal/ready-all`: 200 only when every service's `/ready` is 200.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from muistot.app import readiness
+from muistot.errors import ApiError, error_response
+from muistot.gateway.upstreams import service_url
+from muistot.settings import SERVICES
+
+router = APIRouter(include_in_schema=False)
+
+ASSETS = {
+    "swagger-ui.css": "text/css",
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui-standalone-preset.js": "text/javascript",
+    "favicon-32x32.png": "image/png",
+    "favicon-16x16.png": "image/png",
+    "oauth2-redirect.html": "text/html",
+    "oauth2-redirect.js": "text/javascript",
+}
+TIMEOUT = httpx.Timeout(3.0)
+# httpx logs every request at INFO; the access lines of the services already say it.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def swagger_ui_dir() -> Path:
+    import swagger_ui_bundle
+
+    return Path(str(swagger_ui_bundle.swagger_ui_path))
+
+
+def docs_page(title: str) -> str:
+    urls = [{"url": f"/openapi/{name}.json", "name": name} for name in SERVICES]
+    config = {"urls": urls, "urls.primaryName": "data", "dom_id": "#swagger-ui", "deepLinking": True,
+              "layout": "StandaloneLayout", "persistAuthorization": True}
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>{html.escape(title)}</title>
+  <link rel="stylesheet" href="/docs/swagger-ui.css">
+  <link rel="icon" type="image/png" href="/docs/favicon-32x32.png" sizes="32x32">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/swagger-ui-bundle.js"></script>
+  <script src="/docs/swagger-ui-standalone-preset.js"></script>
+  <script>
+    const config = {json.dumps(config)};
+    window.onload = () => {{
+      window.ui = SwaggerUIBundle(Object.assign(config, {{
+        presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+        plugins: [SwaggerUIBundle.plugins.DownloadUrl],
+      }}));
+    }};
+  </script>
+</body>
+</html>
+"""
+
+
+@router.get("/docs")
+async def docs() -> HTMLResponse:
+    return HTMLResponse(docs_page("Muistot API"), headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/docs/{asset}")
+async def docs_asset(asset: str) -> Response:
+    if asset not in ASSETS:
+        raise ApiError(404)
+    return FileResponse(swagger_ui_dir() / asset, media_type=ASSETS[asset],
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/openapi/{service}.json")
+async def openapi(service: str, request: Request) -> Response:
+    if service not in SERVICES:
+        raise ApiError(404)
+    if service == request.app.state.service:
+        return JSONResponse(request.app.openapi())
+    url = f"{service_url(request.app.state.settings, service)}/openapi.json"
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+            answer = await client.get(url)
+    except httpx.HTTPError:
+        return error_response(503, "Service Unavailable", [f"{service}: unreachable"], headers={"Retry-After": "5"})
+    if answer.status_code != 200:
+        return error_response(503, "Service Unavailable", [f"{service}: {answer.status_code}"],
+                              headers={"Retry-After": "5"})
+    return Response(answer.content, media_type="application/json")
+
+
+async def _probe(client: httpx.AsyncClient, request: Request, service: str) -> str:
+    if service == request.app.state.service:
+        checks = await readiness(request.app)
+        failed = [f"{name} {state}" for name, state in checks.items() if state != "ok"]
+        return "ok" if not failed else "; ".join(failed)
+    try:
+        answer = await client.get(f"{service_url(request.app.state.settings, service)}/ready")
+    except httpx.HTTPError as exc:
+        return f"unreachable: {type(exc).__name__}"
+    return "ok" if answer.status_code == 200 else f"not ready: {answer.status_code}"
+
+
+@router.get("/_internal/ready-all")
+async def ready_all(request: Request) -> Response:
+    """The gateway's `/ready`: every service ready, or 503 naming the ones that are not."""
+    async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        states = await asyncio.gather(*(_probe(client, request, name) for name in SERVICES))
+    services: dict[str, Any] = dict(zip(SERVICES, states, strict=True))
+    failed = [f"{name}: {state}" for name, state in services.items() if state != "ok"]
+    if failed:
+        return error_response(503, "Service Unavailable", failed, headers={"Retry-After": "5"})
+    return JSONResponse({"status": "ok", "services": services})
