@@ -34,3 +34,44 @@ def is_live(users) -> Callable[[str], Awaitable[bool]]:
         return response.status_code == 200
 
     return check
+
+
+@pytest.fixture
+def add_content(users) -> Callable[..., Awaitable[dict]]:
+    """`await add_content(author, memories=2, comments_per_memory=1)` inserts a project with one site by the
+    author, memories and comments by the author, straight into the tables; returns their ids."""
+    import secrets
+
+    from muistot.db.tables import comments, memories, project_information, projects, site_information, sites
+    from muistot.text import fold
+
+    async def create(author, *, memories_count: int = 2, comments_per_memory: int = 1, published: bool = True,
+                     project_name: str | None = None) -> dict:
+        name = project_name or f"project-{secrets.token_hex(4)}"
+        state = "published" if published else "pending"
+        async with users.app.state.db.transaction() as conn:
+            project_id = (await conn.execute(projects.insert().values(
+                name=name, name_key=fold(name), default_language="fi", published=True,
+                creator_id=author.id))).inserted_primary_key[0]
+            await conn.execute(project_information.insert().values(
+                project_id=project_id, lang="fi", name=f"Projekti {name}", abstract="Tiivistelmä"))
+            site_name = f"site-{secrets.token_hex(4)}"
+            site_id = (await conn.execute(sites.insert().values(
+                project_id=project_id, name=site_name, name_key=fold(site_name), state=state, lat=65.0, lon=25.5,
+                creator_id=author.id))).inserted_primary_key[0]
+            await conn.execute(site_information.insert().values(site_id=site_id, lang="fi", name="Tori"))
+            memory_ids, comment_ids = [], []
+            for i in range(memories_count):
+                memory_id = (await conn.execute(memories.insert().values(
+                    site_id=site_id, user_id=author.id, title=f"Muisto {i}", story="Kerran kauan sitten",
+                    state=state))).inserted_primary_key[0]
+                memory_ids.append(int(memory_id))
+                for j in range(comments_per_memory):
+                    comment_id = (await conn.execute(comments.insert().values(
+                        memory_id=memory_id, user_id=author.id, comment=f"Kommentti {i}.{j}",
+                        state=state))).inserted_primary_key[0]
+                    comment_ids.append(int(comment_id))
+        return {"project": name, "project_id": int(project_id), "site": site_name, "site_id": int(site_id),
+                "memories": memory_ids, "comments": comment_ids}
+
+    return create

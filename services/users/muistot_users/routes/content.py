@@ -1,0 +1,44 @@
+"""`GET /me/projects|sites|memories|comments`: the signed-in person's roles and own content, paged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from muistot.auth import CurrentUser
+from muistot.pagination import PageParams, PageRequest, keyset, paged
+from muistot_users.own_content import LISTS
+
+router = APIRouter(prefix="/me", tags=["own content"])
+
+
+async def _page(request: Request, user_id: int, name: str, page: PageRequest) -> dict[str, Any]:
+    build_query, key, item = LISTS[name]
+    async with request.app.state.db.connect() as conn:
+        rows = (await conn.execute(keyset(build_query(user_id), [key], page))).mappings().all()
+    return paged(rows, page, key=lambda row: (row["id"],), item=item)
+
+
+@router.get("/projects")
+async def my_projects(request: Request, user: CurrentUser, page: PageParams) -> dict[str, Any]:
+    """Projects the user administers or moderates, with the role (`admin` wins over `moderator`)."""
+    return await _page(request, user.user_id, "projects", page)
+
+
+@router.get("/sites")
+async def my_sites(request: Request, user: CurrentUser, page: PageParams) -> dict[str, Any]:
+    """Sites the user created, newest first, with their review state."""
+    return await _page(request, user.user_id, "sites", page)
+
+
+@router.get("/memories")
+async def my_memories(request: Request, user: CurrentUser, page: PageParams) -> dict[str, Any]:
+    """Memories the user wrote, newest first, with their review state."""
+    return await _page(request, user.user_id, "memories", page)
+
+
+@router.get("/comments")
+async def my_comments(request: Request, user: CurrentUser, page: PageParams) -> dict[str, Any]:
+    """Comments the user wrote, newest first, with their review state."""
+    return await _page(request, user.user_id, "comments", page)
