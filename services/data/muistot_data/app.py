@@ -3,10 +3,17 @@
 from fastapi import FastAPI
 
 from muistot.app import create_service_app
-from muistot.settings import Settings
-from muistot_data.routes import common
+from muistot.content.body_limit import BodyLimitMiddleware, body_limit_for
+from muistot.content.cache import ResponseCache
+from muistot.settings import Settings, get_settings
+from muistot_data.routes import common, memories, projects, sites
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app("data", [common.router], settings=settings,
-                              description="Projects, sites, memories, comments and images.")
+    settings = settings or get_settings()
+    app = create_service_app("data", [common.router, projects.router, sites.router, memories.router],
+                             settings=settings, description="Projects, sites, memories, comments and images.")
+    app.state.response_cache = ResponseCache(app.state.redis, settings.cache_ttl)
+    # Outermost, so an oversized body is refused before anything reads it.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=body_limit_for(settings))
+    return app

@@ -1,0 +1,98 @@
+"""Project reads (§6.2, §6.3): one statement for the projects, one for their admins."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from muistot.content.access import project_public_filter
+from muistot.db.tables import (
+    ReviewState,
+    images,
+    project_admins,
+    project_contact,
+    project_information,
+    project_moderators,
+    projects,
+    sites,
+    users,
+)
+from muistot.errors import ApiError
+from muistot.identity import Principal
+from muistot_data.models import Contact, Project
+from muistot_data.queries.localized import build_info, info_aliases, info_columns, join_condition, requested_lang
+
+p = projects.c
+
+
+def _select(lang: str | None, *, require_default_info: bool) -> Any:
+    req, dflt = info_aliases(project_information)
+    sites_count = (select(func.count()).select_from(sites)
+                   .where(sites.c.project_id == p.id, sites.c.state == ReviewState.published.value)
+                   .scalar_subquery())
+    joined = projects.outerjoin(req, join_condition(req, "project_id", p.id, requested_lang(lang, p.default_language)))
+    dflt_on = join_condition(dflt, "project_id", p.id, p.default_language)
+    joined = joined.join(dflt, dflt_on) if require_default_info else joined.outerjoin(dflt, dflt_on)
+    joined = (joined.outerjoin(images, images.c.id == p.image_id)
+              .outerjoin(project_contact, project_contact.c.project_id == p.id))
+    pc = project_contact.c
+    return select(p.id, p.name, p.starts, p.ends, p.admin_posting, p.auto_publish, images.c.file_name.label("image"),
+                  pc.project_id.label("contact_project"), pc.contact_email, pc.has_research_permit, pc.can_contact,
+                  sites_count.label("sites_count"), *info_columns(req, dflt)).select_from(joined)
+
+
+async def _admins(conn: AsyncConnection, project_ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    if not project_ids:
+        return found
+    rows = await conn.execute(select(project_admins.c.project_id, users.c.username)
+                              .join(users, users.c.id == project_admins.c.user_id)
+                              .where(project_admins.c.project_id.in_(project_ids))
+                              .order_by(project_admins.c.project_id, users.c.username_key))
+    for row in rows:
+        found[row.project_id].append(row.username)
+    return found
+
+
+def _project(row: Any, admins: list[str]) -> Project:
+    contact = None
+    if row.contact_project is not None:
+        contact = Contact(contact_email=row.contact_email, has_research_permit=bool(row.has_research_permit),
+                          can_contact=bool(row.can_contact))
+    return Project(id=row.name, info=build_info(row, row.name), image=row.image, starts=row.starts, ends=row.ends,
+                   admins=admins, contact=contact, admin_posting=bool(row.admin_posting),
+                   auto_publish=bool(row.auto_publish), sites_count=int(row.sites_count))
+
+
+def list_filter(user: Principal | None, superuser: bool, now: datetime) -> Any:
+    """Public projects, plus every project of a superuser and the projects a person administers or moderates.
+
+    The original showed an admin of any project every project (§6.2 [BUG]).
+    """
+    public = project_public_filter(now)
+    if user is None:
+        return public
+    if superuser:
+        return true()
+    staff = or_(exists().where(and_(project_admins.c.project_id == p.id, project_admins.c.user_id == user.user_id)),
+                exists().where(and_(project_moderators.c.project_id == p.id,
+                                    project_moderators.c.user_id == user.user_id)))
+    return or_(public, staff)
+
+
+async def list_projects(conn: AsyncConnection, condition: Any, lang: str | None) -> list[Project]:
+    rows = (await conn.execute(_select(lang, require_default_info=True).where(condition).order_by(p.id))).all()
+    admins = await _admins(conn, [row.id for row in rows])
+    return [_project(row, admins.get(row.id, [])) for row in rows]
+
+
+async def one_project(conn: AsyncConnection, project_id: int, lang: str | None) -> Project:
+    row = (await conn.execute(_select(lang, require_default_info=False).where(p.id == project_id))).one()
+    if row.dflt_lang is None:
+        raise ApiError(406, "Project missing default localization")
+    admins = await _admins(conn, [project_id])
+    return _project(row, admins.get(project_id, []))

@@ -1,0 +1,132 @@
+"""Site reads (§7.2, §7.3, and the map viewport/GeoJSON additions).
+
+All modes run one statement for the sites (nearest mode first fetches the visible coordinates,
+computes great-circle distances in Python and then loads the `n` nearest) and one for the memory
+images that stand in for sites without their own.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from muistot.content.access import Chain, Viewer, visible_filter
+from muistot.db.tables import ReviewState, images, memories, site_information, sites, users
+from muistot.errors import ApiError
+from muistot_data.models import Point, Site
+from muistot_data.queries.flags import site_flags
+from muistot_data.queries.localized import build_info, info_aliases, info_columns, join_condition, requested_lang
+
+s = sites.c
+EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(frozen=True)
+class BBox:
+    west: float
+    south: float
+    east: float
+    north: float
+
+    def condition(self) -> Any:
+        lat = and_(s.lat >= self.south, s.lat <= self.north)
+        if self.west <= self.east:
+            return and_(lat, s.lon >= self.west, s.lon <= self.east)
+        # A viewport across the antimeridian: west of 180° or east of −180°.
+        return and_(lat, or_(s.lon >= self.west, s.lon <= self.east))
+
+
+@dataclass(frozen=True)
+class Nearest:
+    n: int
+    lat: float
+    lon: float
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine distance on a sphere."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _select(chain: Chain, lang: str | None, *, require_default_info: bool) -> Any:
+    req, dflt = info_aliases(site_information)
+    creator, modifier = users.alias("creator"), users.alias("modifier")
+    memories_count = (select(func.count()).select_from(memories)
+                      .where(memories.c.site_id == s.id, memories.c.state == ReviewState.published.value)
+                      .scalar_subquery())
+    default_lang = chain.project.default_language
+    joined = sites.outerjoin(req, join_condition(req, "site_id", s.id, requested_lang(lang, default_lang)))
+    dflt_on = join_condition(dflt, "site_id", s.id, default_lang)
+    joined = joined.join(dflt, dflt_on) if require_default_info else joined.outerjoin(dflt, dflt_on)
+    joined = (joined.outerjoin(images, images.c.id == s.image_id)
+              .outerjoin(creator, creator.c.id == s.creator_id)
+              .outerjoin(modifier, modifier.c.id == req.c.modifier_id))
+    return (select(s.id, s.name, s.state, s.lat, s.lon, s.creator_id, images.c.file_name.label("image"),
+                   creator.c.username.label("creator"), modifier.c.username.label("modifier"),
+                   memories_count.label("memories_count"), *info_columns(req, dflt))
+            .select_from(joined).where(s.project_id == chain.project.id))
+
+
+async def _memory_images(conn: AsyncConnection, site_ids: list[int]) -> dict[int, list[str]]:
+    """Images of published memories, for sites that have none of their own (chosen at random, §7.1)."""
+    found: dict[int, list[str]] = defaultdict(list)
+    if not site_ids:
+        return found
+    rows = await conn.execute(select(memories.c.site_id, images.c.file_name)
+                              .join(images, images.c.id == memories.c.image_id)
+                              .where(memories.c.site_id.in_(site_ids),
+                                     memories.c.state == ReviewState.published.value))
+    for row in rows:
+        found[row.site_id].append(row.file_name)
+    return found
+
+
+def _site(row: Any, viewer: Viewer, fallback_images: dict[int, list[str]]) -> Site:
+    own, waiting = site_flags(viewer, row.creator_id, row.state)
+    image = row.image
+    if image is None and fallback_images.get(row.id):
+        image = random.choice(fallback_images[row.id])
+    return Site(id=row.name, info=build_info(row, row.name), location=Point(lat=row.lat, lon=row.lon), image=image,
+                memories_count=int(row.memories_count), waiting_approval=waiting, own=own, creator=row.creator,
+                modifier=row.modifier)
+
+
+async def _build(conn: AsyncConnection, rows: list[Any], viewer: Viewer) -> list[Site]:
+    fallback = await _memory_images(conn, [row.id for row in rows if row.image is None])
+    return [_site(row, viewer, fallback) for row in rows]
+
+
+async def list_sites(conn: AsyncConnection, chain: Chain, lang: str | None, *, bbox: BBox | None = None,
+                     nearest: Nearest | None = None) -> list[Site]:
+    viewer = chain.viewer
+    conditions = [visible_filter(s.state, s.creator_id, viewer)]
+    if bbox is not None:
+        conditions.append(bbox.condition())
+    if nearest is None:
+        query = _select(chain, lang, require_default_info=True).where(*conditions).order_by(s.id)
+        return await _build(conn, (await conn.execute(query)).all(), viewer)
+    points = await conn.execute(select(s.id, s.lat, s.lon).where(s.project_id == chain.project.id, *conditions))
+    ranked = sorted(points, key=lambda row: great_circle_km(nearest.lat, nearest.lon, row.lat, row.lon))
+    order = {row.id: index for index, row in enumerate(ranked[:nearest.n])}
+    if not order:
+        return []
+    query = _select(chain, lang, require_default_info=True).where(s.id.in_(list(order)))
+    rows = sorted((await conn.execute(query)).all(), key=lambda row: order[row.id])
+    return await _build(conn, rows, viewer)
+
+
+async def one_site(conn: AsyncConnection, chain: Chain, lang: str | None) -> Site:
+    assert chain.site is not None
+    row = (await conn.execute(_select(chain, lang, require_default_info=False).where(s.id == chain.site.id))).one()
+    if row.dflt_lang is None:
+        raise ApiError(406, "Site missing default localization")
+    return (await _build(conn, [row], chain.viewer))[0]

@@ -1,0 +1,43 @@
+"""`GET /projects` and `GET /projects/{project}` (§6.2, §6.3). Project writes belong to the admin service."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from muistot.auth import MaybeUser
+from muistot.content.access import load_chain
+from muistot.content.ids import ProjectPath
+from muistot.content.language import requested_read_language
+from muistot.db.engine import utcnow
+from muistot.roles import is_superuser
+from muistot_data.models import Project, Projects
+from muistot_data.queries import projects as queries
+from muistot_data.responses import read_response
+
+router = APIRouter(tags=["projects"])
+
+
+@router.get("/projects", response_model=Projects)
+async def list_projects(request: Request, user: MaybeUser) -> Response:
+    """Published projects inside their date window, plus the caller's own (staff) projects."""
+    state = request.app.state
+    lang = requested_read_language(request, state.settings)
+    async with state.db.connect() as conn:
+        superuser = await is_superuser(conn, user)
+
+        async def build() -> Projects:
+            condition = queries.list_filter(user, superuser, utcnow())
+            return Projects(items=await queries.list_projects(conn, condition, lang))
+
+        return await read_response(request, user, None, lang, build)
+
+
+@router.get("/projects/{project}", response_model=Project)
+async def get_project(request: Request, project: ProjectPath, user: MaybeUser) -> Response:
+    state = request.app.state
+    lang = requested_read_language(request, state.settings)
+    async with state.db.connect() as conn:
+        chain = (await load_chain(conn, user, project)).require_readable()
+        return await read_response(request, user, chain.project.id, lang,
+                                   lambda: queries.one_project(conn, chain.project.id, lang))

@@ -1,0 +1,125 @@
+"""Site reads (§7.2, §7.3), the map viewport (`bbox`) and GeoJSON; contributor writes are in site_writes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+
+from muistot.auth import MaybeUser
+from muistot.content.access import load_chain
+from muistot.content.ids import ProjectPath, SitePath
+from muistot.content.language import requested_read_language
+from muistot.errors import ApiError
+from muistot_data.models import Output, Site, Sites
+from muistot_data.queries import memories as memory_queries
+from muistot_data.queries import sites as queries
+from muistot_data.queries.sites import BBox, Nearest
+from muistot_data.responses import read_response
+
+router = APIRouter(tags=["sites"])
+
+N = Annotated[int | None, Query(ge=1)]
+Lat = Annotated[float | None, Query(ge=-90, le=90)]
+Lon = Annotated[float | None, Query(ge=-180, le=180)]
+BBoxQuery = Annotated[str | None, Query(description="west,south,east,north in degrees; west > east crosses "
+                                                    "the antimeridian")]
+
+
+def _bbox_error(message: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("query", "bbox"), "msg": message, "type": "value_error"}])
+
+
+def parse_bbox(text: str | None) -> BBox | None:
+    if text is None:
+        return None
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise _bbox_error("bbox must be four numbers: west,south,east,north")
+    try:
+        west, south, east, north = (float(part) for part in parts)
+    except ValueError:
+        raise _bbox_error("bbox must be four numbers: west,south,east,north") from None
+    if not all(-180 <= lon <= 180 for lon in (west, east)):
+        raise _bbox_error("bbox longitudes must be within -180..180")
+    if not all(-90 <= lat <= 90 for lat in (south, north)):
+        raise _bbox_error("bbox latitudes must be within -90..90")
+    if south > north:
+        raise _bbox_error("bbox south must not be above north")
+    return BBox(west, south, east, north)
+
+
+def parse_nearest(n: int | None, lat: float | None, lon: float | None) -> Nearest | None:
+    given = [value is not None for value in (n, lat, lon)]
+    if not any(given):
+        return None
+    if not all(given):
+        raise ApiError(422, "Bad Params")
+    assert n is not None and lat is not None and lon is not None
+    return Nearest(n, lat, lon)
+
+
+class GeoJson(Output):
+    type: str = "FeatureCollection"
+    features: list[dict[str, Any]]
+
+
+def _feature(site: Site) -> dict[str, Any]:
+    return {"type": "Feature", "id": site.id,
+            "geometry": {"type": "Point", "coordinates": [site.location.lon, site.location.lat]},
+            "properties": {"id": site.id, "name": site.info.name, "memories_count": site.memories_count}}
+
+
+@router.get("/projects/{project}/sites", response_model=Sites)
+async def list_sites(request: Request, project: ProjectPath, user: MaybeUser, n: N = None, lat: Lat = None,
+                     lon: Lon = None, bbox: BBoxQuery = None) -> Response:
+    """All visible sites, the `n` nearest to `lat`/`lon`, and/or those inside a `bbox` viewport."""
+    nearest, box = parse_nearest(n, lat, lon), parse_bbox(bbox)
+    state = request.app.state
+    lang = requested_read_language(request, state.settings)
+    async with state.db.connect() as conn:
+        chain = (await load_chain(conn, user, project)).require_listable()
+
+        async def build() -> Sites:
+            return Sites(items=await queries.list_sites(conn, chain, lang, bbox=box, nearest=nearest))
+
+        return await read_response(request, user, chain.project.id, lang, build)
+
+
+@router.get("/projects/{project}/sites.geojson", response_model=GeoJson)
+async def sites_geojson(request: Request, project: ProjectPath, user: MaybeUser, n: N = None, lat: Lat = None,
+                        lon: Lon = None, bbox: BBoxQuery = None) -> Response:
+    """The visible sites as a GeoJSON FeatureCollection (Point `[lon, lat]`), with the same filters."""
+    nearest, box = parse_nearest(n, lat, lon), parse_bbox(bbox)
+    state = request.app.state
+    lang = requested_read_language(request, state.settings)
+    async with state.db.connect() as conn:
+        chain = (await load_chain(conn, user, project)).require_listable()
+
+        async def build() -> GeoJson:
+            found = await queries.list_sites(conn, chain, lang, bbox=box, nearest=nearest)
+            return GeoJson(features=[_feature(site) for site in found])
+
+        return await read_response(request, user, chain.project.id, lang, build, media_type="application/geo+json")
+
+
+@router.get("/projects/{project}/sites/{site}", response_model=Site)
+async def get_site(request: Request, project: ProjectPath, site: SitePath, user: MaybeUser,
+                   include_memories: bool = False) -> Response:
+    state = request.app.state
+    lang = requested_read_language(request, state.settings)
+    async with state.db.connect() as conn:
+        chain = (await load_chain(conn, user, project, site)).require_readable()
+
+        async def build() -> Site:
+            found = await queries.one_site(conn, chain, lang)
+            if include_memories:
+                assert chain.site is not None
+                nested = await memory_queries.list_memories(conn, [chain.site.id], chain.viewer,
+                                                            include_comments=False)
+                found.memories = nested.get(chain.site.id, [])
+            return found
+
+        return await read_response(request, user, chain.project.id, lang, build)
