@@ -4,9 +4,10 @@ from fastapi import FastAPI
 
 from muistot.app import create_service_app
 from muistot.settings import Settings
-from muistot_admin.routes import superusers
+from muistot_admin.routes import projects, publish, reports, roles, superusers
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app("admin", [superusers.router], settings=settings,
+    routers = [projects.router, publish.router, reports.router, roles.router, superusers.router]
+    return create_service_app("admin", routers, settings=settings,
                               description="Project management, roles, publishing and moderation.")

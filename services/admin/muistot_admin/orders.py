@@ -1,0 +1,92 @@
+"""The "order" body of `POST /admin/publish` and `POST /report` (api-auth-admin.md §5.1).
+
+Unlike the original, memory and comment ids of any size are accepted: ids are validated by the
+order's type (strings for projects and sites, positive integers for memories and comments) instead
+of trying the string types first, which turned ids of 1000 and more into strings and refused them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, StrictInt, StrictStr, StringConstraints, model_validator
+
+from muistot.content.ids import PID_PATTERN
+
+PARENTS: dict[str, tuple[str, ...]] = {
+    "project": (),
+    "site": ("project",),
+    "memory": ("project", "site"),
+    "comment": ("project", "site", "memory"),
+}
+STRING_IDS = ("project", "site")
+# Why something was reported or rejected; blank means no reason.
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None
+
+
+def _valid_name(value: object) -> bool:
+    return isinstance(value, str) and re.fullmatch(PID_PATTERN, value.strip()) is not None
+
+
+def _valid_number(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _valid(kind: str, value: object) -> bool:
+    return _valid_name(value) if kind in STRING_IDS else _valid_number(value)
+
+
+def _clean(value: str | int) -> str | int:
+    return value.strip() if isinstance(value, str) else value
+
+
+class Order(BaseModel):
+    """What to publish or report: the item's type, its id and the ids of its parents."""
+
+    type: Literal["project", "site", "memory", "comment"]
+    identifier: StrictStr | StrictInt
+    parents: dict[str, StrictStr | StrictInt] | None = None
+    publish: bool = True
+
+    @model_validator(mode="after")
+    def _check_composition(self) -> Order:
+        expected = PARENTS[self.type]
+        given = self.parents or {}
+        if self.type == "project":
+            if given:
+                raise ValueError("Incorrect parent count")
+        elif not given:
+            raise ValueError("Bad parents")
+        elif len(given) != len(expected):
+            raise ValueError("Incorrect parent count")
+        elif set(given) != set(expected):
+            raise ValueError("Bad parents")
+        if not _valid(self.type, self.identifier):
+            raise ValueError("Wrong type for identifier")
+        for kind in expected:
+            if not _valid(kind, given[kind]):
+                raise ValueError(f"Wrong type for {kind}")
+        self.identifier = _clean(self.identifier)
+        self.parents = {kind: _clean(given[kind]) for kind in expected}
+        return self
+
+    @property
+    def project(self) -> str:
+        return str(self.identifier if self.type == "project" else (self.parents or {})["project"])
+
+    def chain(self) -> dict[str, str | int]:
+        """Every element of the chain by kind, the target included."""
+        return {**(self.parents or {}), self.type: self.identifier}
+
+
+class ReportOrder(Order):
+    """`POST /report` takes the same order plus an optional reason."""
+
+    reason: Reason = None
+
+
+class ReportBody(BaseModel):
+    """Optional body of `PUT …/report`."""
+
+    reason: Reason = None

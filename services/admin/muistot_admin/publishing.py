@@ -1,0 +1,89 @@
+"""Publishing and unpublishing: the state changes behind every `…/publish` endpoint.
+
+Projects have a published flag. Sites, memories and comments have a review state:
+- publish=true sets `published` from any other state; a hidden item's open reports are cleared at
+  the same time (publishing it is the moderator's verdict on them, and the auto-hide check must not
+  hide it again at once);
+- publish=false sends a published item back to `pending` (waiting for approval, in the moderation
+  queue); a pending, rejected or hidden item is already unpublished and keeps its state (304).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from muistot import audit, moderation
+from muistot.content.access import Chain, Item, ProjectRow
+from muistot.db.engine import utcnow
+from muistot.db.tables import ReviewState, projects
+from muistot.identity import Principal
+from muistot_admin.targets import identifier_of, kind_of
+
+
+def next_state(current: str, publish: bool) -> str:
+    if publish:
+        return ReviewState.published.value
+    return ReviewState.pending.value if current == ReviewState.published else current
+
+
+async def set_project_published(conn: AsyncConnection, project: ProjectRow, publish: bool,
+                                actor: Principal) -> bool:
+    """True when the flag changed. Publishing also undoes a soft delete."""
+    values: dict[str, object] = {"published": publish, "modifier_id": actor.user_id}
+    if publish:
+        values["deleted_at"] = None
+    result = await conn.execute(update(projects)
+                                .where(projects.c.id == project.id, projects.c.published.is_(not publish))
+                                .values(**values))
+    if not result.rowcount:
+        return False
+    await audit.record(conn, actor=actor, action="publish" if publish else "unpublish", target_type="project",
+                       target_id=project.name, project_id=project.id,
+                       before={"published": not publish}, after={"published": publish})
+    return True
+
+
+async def set_content_state(conn: AsyncConnection, project_id: int, item: Item, new_state: str, actor: Principal,
+                            action: str, *, reason: str | None = None) -> bool:
+    """Move a site, memory or comment to `new_state`; True when it changed. Audited with before/after."""
+    if item.state == new_state:
+        return False
+    kind = kind_of(item)
+    table = moderation.CONTENT_TABLES[kind]
+    result = await conn.execute(update(table).where(table.c.id == item.id, table.c.state == item.state)
+                                .values(state=new_state))
+    if not result.rowcount:
+        return False  # changed concurrently by someone else: treat as already done
+    after: dict[str, object] = {"state": new_state}
+    if reason:
+        after["reason"] = reason
+    await audit.record(conn, actor=actor, action=action, target_type=kind, target_id=identifier_of(item),
+                       project_id=project_id, before={"state": item.state}, after=after)
+    return True
+
+
+async def publish_target(conn: AsyncConnection, chain: Chain, publish: bool, actor: Principal) -> bool:
+    """The effect of `…/publish?publish=` and `/admin/publish` on the chain's target."""
+    target = chain.target
+    if isinstance(target, ProjectRow):
+        return await set_project_published(conn, target, publish, actor)
+    new_state = next_state(target.state, publish)
+    changed = await set_content_state(conn, chain.project.id, target, new_state, actor,
+                                      "publish" if publish else "unpublish")
+    if changed and target.state == ReviewState.hidden:
+        await moderation.clear_reports(conn, kind_of(target), target.id)
+    return changed
+
+
+async def soft_delete_project(conn: AsyncConnection, project: ProjectRow, actor: Principal) -> bool:
+    """`DELETE /projects/{p}`: unpublish and stamp `deleted_at` (kept re-publishable); True if it changed."""
+    result = await conn.execute(update(projects)
+                                .where(projects.c.id == project.id, projects.c.deleted_at.is_(None))
+                                .values(published=False, deleted_at=utcnow(), modifier_id=actor.user_id))
+    if not result.rowcount:
+        return False
+    await audit.record(conn, actor=actor, action="delete", target_type="project", target_id=project.name,
+                       project_id=project.id, before={"published": project.published, "deleted": False},
+                       after={"published": False, "deleted": True})
+    return True

@@ -1,0 +1,89 @@
+"""Publishing: the per-resource `…/publish?publish=` endpoints and the generic `POST /admin/publish`.
+
+Rights are checked live: project admins and superusers publish projects; moderators, admins and
+superusers publish sites, memories and comments. Every change bumps the project's cache generation
+after the commit, `/admin/publish` included (the original never evicted there).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from muistot.auth import MaybeUser
+from muistot.content import generations
+from muistot.content.access import load_chain
+from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
+from muistot.content.urls import location
+from muistot.errors import ApiError
+from muistot.identity import Principal
+from muistot.roles import Role
+from muistot_admin.common import signed_in, unchanged
+from muistot_admin.orders import Order
+from muistot_admin.params import PublishFlag
+from muistot_admin.publishing import publish_target
+from muistot_admin.targets import load_order_chain, url_parts
+
+router = APIRouter(tags=["publishing"])
+UNCHANGED = {304: {"description": "Already in that state"}}
+
+
+def needed_role(kind: str) -> Role:
+    """Publishing a project is a project setting (admins); content review is for moderators too."""
+    return Role.admin if kind == "project" else Role.moderator
+
+
+async def _publish(request: Request, user: Principal, publish: bool, project: str, site: str | None = None,
+                   memory: int | None = None, comment: int | None = None) -> Response:
+    state = request.app.state
+    kind = "comment" if comment else "memory" if memory else "site" if site else "project"
+    async with state.db.transaction() as conn:
+        chain = await load_chain(conn, user, project, site, memory, comment)
+        chain.require(owner=False, min_role=needed_role(kind))
+        changed = await publish_target(conn, chain, publish, user)
+    if not changed:
+        return unchanged()
+    await generations.bump(state.redis, chain.project.id)
+    return Response(status_code=204, headers={"Location": location(request, *url_parts(chain))})
+
+
+@router.post("/projects/{project}/publish", status_code=204, responses=UNCHANGED)
+async def publish_project(request: Request, project: ProjectPath, publish: PublishFlag, user: MaybeUser) -> Response:
+    return await _publish(request, signed_in(user), publish, project)
+
+
+@router.post("/projects/{project}/sites/{site}/publish", status_code=204, responses=UNCHANGED)
+async def publish_site(request: Request, project: ProjectPath, site: SitePath, publish: PublishFlag,
+                       user: MaybeUser) -> Response:
+    return await _publish(request, signed_in(user), publish, project, site)
+
+
+@router.post("/projects/{project}/sites/{site}/memories/{memory}/publish", status_code=204, responses=UNCHANGED)
+async def publish_memory(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
+                         publish: PublishFlag, user: MaybeUser) -> Response:
+    return await _publish(request, signed_in(user), publish, project, site, memory)
+
+
+@router.post("/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}/publish", status_code=204,
+             responses=UNCHANGED)
+async def publish_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
+                          comment: CommentPath, publish: PublishFlag, user: MaybeUser) -> Response:
+    return await _publish(request, signed_in(user), publish, project, site, memory, comment)
+
+
+@router.post("/admin/publish", status_code=204, responses=UNCHANGED)
+async def publish_order(request: Request, order: Order, user: MaybeUser) -> Response:
+    """Publish or unpublish anything named by an order; 204 changed, 304 unchanged, no `Location`."""
+    caller = signed_in(user)
+    state = request.app.state
+    async with state.db.transaction() as conn:
+        # Rights first (live, never from the session), then the rest of the chain: a caller without
+        # rights in the project learns nothing about its content.
+        project = await load_order_chain(conn, caller, {"project": order.project})
+        if project.viewer.role < needed_role(order.type):
+            raise ApiError(403, f"Unauthorized {caller.username}", [f"Order: {order.project}"])
+        chain = await load_order_chain(conn, caller, order.chain())
+        changed = await publish_target(conn, chain, order.publish, caller)
+    if not changed:
+        return unchanged()
+    await generations.bump(state.redis, chain.project.id)
+    return Response(status_code=204)

@@ -1,0 +1,88 @@
+"""Reporting content: the per-resource `PUT …/report` endpoints and the generic `POST /report`.
+
+One report per user per item, with an optional reason. An item must be visible to the reporter.
+When a report takes an item's open reports over `MUISTOT_REPORT_HIDE_THRESHOLD`, the item is hidden
+at once (state `hidden`, so it waits in the moderation queue) and the project's cached reads are
+invalidated. Reporting is rate limited per user.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Body, Request, Response
+
+from muistot import moderation
+from muistot.auth import MaybeUser
+from muistot.content import generations
+from muistot.content.access import Chain, load_chain
+from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
+from muistot.content.urls import location
+from muistot.errors import ApiError
+from muistot.identity import Principal
+from muistot.ratelimit import Limit, RateLimiter
+from muistot_admin.common import signed_in, unchanged
+from muistot_admin.orders import ReportBody, ReportOrder
+from muistot_admin.targets import as_order_error, kind_of, url_parts
+
+router = APIRouter(tags=["reports"])
+REPORTS_PER_USER = Limit("report-user", max=30, window=600)
+
+
+async def _report(request: Request, user: Principal, names: dict[str, str | int],
+                  reason: str | None) -> tuple[bool, Chain]:
+    """Record the report; returns (new report?, chain). Items the caller cannot see are not found."""
+    state = request.app.state
+    await RateLimiter(state.redis).hit((REPORTS_PER_USER, str(user.user_id)))
+    hidden_now = False
+    async with state.db.transaction() as conn:
+        chain = await load_chain(conn, user, str(names["project"]), names.get("site"),  # type: ignore[arg-type]
+                                 names.get("memory"), names.get("comment"))  # type: ignore[arg-type]
+        chain.require_readable()
+        target = chain.target
+        kind = kind_of(target)
+        is_new = await moderation.add_report(conn, kind, target.id, user.user_id, reason or None)
+        if is_new:
+            hidden_now = await moderation.hide_if_over_threshold(
+                conn, kind, target.id, chain.project.id, state.settings.report_hide_threshold)
+    if hidden_now:
+        await generations.bump(state.redis, chain.project.id)
+    return is_new, chain
+
+
+async def _report_resource(request: Request, user: MaybeUser, names: dict[str, str | int],
+                           body: ReportBody | None) -> Response:
+    """Always 204 with the item's `Location`, repeats included (the contract's per-resource rule)."""
+    _, chain = await _report(request, signed_in(user), names, body.reason if body else None)
+    return Response(status_code=204, headers={"Location": location(request, *url_parts(chain))})
+
+
+@router.put("/projects/{project}/sites/{site}/report", status_code=204)
+async def report_site(request: Request, project: ProjectPath, site: SitePath, user: MaybeUser,
+                      body: ReportBody | None = Body(None)) -> Response:
+    return await _report_resource(request, user, {"project": project, "site": site}, body)
+
+
+@router.put("/projects/{project}/sites/{site}/memories/{memory}/report", status_code=204)
+async def report_memory(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
+                        user: MaybeUser, body: ReportBody | None = Body(None)) -> Response:
+    return await _report_resource(request, user, {"project": project, "site": site, "memory": memory}, body)
+
+
+@router.put("/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}/report", status_code=204)
+async def report_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
+                         comment: CommentPath, user: MaybeUser, body: ReportBody | None = Body(None)) -> Response:
+    names = {"project": project, "site": site, "memory": memory, "comment": comment}
+    return await _report_resource(request, user, names, body)
+
+
+@router.post("/report", status_code=204, responses={304: {"description": "Already reported by this user"},
+                                                    501: {"description": "Projects cannot be reported"}})
+async def report_order(request: Request, order: ReportOrder, user: MaybeUser) -> Response:
+    """Report anything named by an order: 204 the first time, 304 for this user's repeat."""
+    caller = signed_in(user)
+    if order.type == "project":
+        raise ApiError(501)
+    try:
+        is_new, _ = await _report(request, caller, order.chain(), order.reason)
+    except ApiError as error:
+        raise as_order_error(error) from None
+    return Response(status_code=204) if is_new else unchanged()
