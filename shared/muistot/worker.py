@@ -34,7 +34,7 @@ class WorkerContext:
 
 Job = Callable[[WorkerContext], Awaitable[None]]
 JOBS: dict[str, tuple[float, Job]] = {}
-JOB_MODULES = ("muistot.jobs",)
+JOB_MODULES = ("muistot.jobs", "muistot.moderation")
 
 
 def job(interval: float) -> Callable[[Job], Job]:
