@@ -4,9 +4,11 @@ from fastapi import FastAPI
 
 from muistot.app import create_service_app
 from muistot.settings import Settings
-from muistot_users.routes import content, profile, sessions
+from muistot_users.routes import content, email, profile, sessions, username
+
+ROUTERS = [profile.router, username.router, email.router, sessions.router, content.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app("users", [profile.router, sessions.router, content.router], settings=settings,
+    return create_service_app("users", ROUTERS, settings=settings,
                               description="The signed-in person's profile, sessions and data.")

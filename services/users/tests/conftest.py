@@ -75,3 +75,29 @@ def add_content(users) -> Callable[..., Awaitable[dict]]:
                 "memories": memory_ids, "comments": comment_ids}
 
     return create
+
+
+@pytest.fixture
+def mailbox(users) -> Callable[[str], Awaitable[list]]:
+    """`await mailbox(address)` → the queued messages to that address, newest first (the worker is not running)."""
+    from muistot.mail.outbox import OUTBOX, MailMessage
+
+    async def read(address: str) -> list[MailMessage]:
+        redis = users.app.state.redis
+        raw = await redis.cache.lrange(redis.key(OUTBOX), 0, -1)
+        return [message for message in map(MailMessage.from_json, raw) if message.to == address]
+
+    return read
+
+
+@pytest.fixture
+def link_token() -> Callable[[object, str], str]:
+    """The token in a mailed `#<fragment>:token=…` link."""
+    import re
+
+    def find(message, fragment: str) -> str:
+        match = re.search(rf"#{fragment}:token=([A-Za-z0-9_\-]+)", message.text)
+        assert match, message.text
+        return match.group(1)
+
+    return find

@@ -1,0 +1,111 @@
+"""`POST /me/email?email=` and `POST /me/email/confirm?token=`: change the address only with proof of it.
+
+The original changed the address at once (spec/api-auth-admin.md §4.3, §11.2). Now a request mails a
+confirmation link to the new address and a notice to the old one; the address changes when the link's
+token comes back through `/me/email/confirm`, from a session of the same account.
+
+Enumeration (§11.6): the request answers the same whether or not the new address belongs to another
+account; in that case the address's owner is told instead of getting a link. "Email in use" (409)
+comes from the confirm step, which only the owner of the mailbox can reach.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from muistot.accounts import is_superuser
+from muistot.auth import CurrentUser
+from muistot.db.engine import utcnow
+from muistot.db.tables import users
+from muistot.errors import ApiError
+from muistot.mail import enqueue
+from muistot.text import fold
+from muistot.validation import EmailAddress
+from muistot_users import limits, mails, one_time_secrets
+from muistot_users.profile import load_account
+from muistot_users.session_tokens import login_response, replace_session
+
+router = APIRouter(prefix="/me", tags=["me"])
+
+LINK_LIFETIME_HOURS = 24
+
+
+def _link(request: Request, token: str) -> str:
+    return f"{request.app.state.settings.public_url}#email-change:token={token}"
+
+
+@router.post("/email", status_code=200, responses={
+    200: {"description": "A confirmation link was mailed to the new address; the `Authorization` header carries "
+                         "the caller's new token (the one presented ends)"},
+    304: {"description": "This is already the account's address"},
+    429: {"description": "Too many requests"},
+})
+async def request_email_change(request: Request, user: CurrentUser,
+                               email: Annotated[EmailAddress, Query(max_length=320)]) -> Response:
+    """Mail a confirmation link to `email` and a notice to the current address; nothing changes yet."""
+    state = request.app.state
+    async with state.db.connect() as conn:
+        account = await load_account(conn, user.user_id)
+        if account["email"] is not None and account["email_key"] == fold(email):
+            return Response(status_code=304)
+        owner = await conn.scalar(select(users.c.id).where(users.c.email_key == fold(email)))
+        superuser = await is_superuser(conn, user.user_id)
+    await limits.limiter(request).hit((limits.MAIL_PER_USER, str(user.user_id)),
+                                      (limits.MAIL_PER_IP, limits.ip_of(request)),
+                                      (limits.MAIL_PER_ADDRESS, fold(email)))
+    async with state.db.transaction() as conn:
+        if owner is None:
+            token = one_time_secrets.new_link_token()
+            await one_time_secrets.issue(conn, user.user_id, one_time_secrets.EMAIL_CHANGE, token,
+                                         lifetime=dt.timedelta(hours=LINK_LIFETIME_HOURS), payload=email)
+            message = mails.email_change_link(email, account["username"], _link(request, token), LINK_LIFETIME_HOURS)
+        else:
+            message = mails.email_in_use_notice(email)
+        # Queued before the commit: if Redis is down, the request fails whole (503) and no link exists.
+        await enqueue(state.redis, message)
+        if account["email"]:
+            await enqueue(state.redis, mails.email_change_notice(account["email"], account["username"], email))
+    token = await replace_session(request, user, username=account["username"], superuser=superuser)
+    return login_response(token)
+
+
+@router.post("/email/confirm", status_code=204, responses={
+    204: {"description": "The address is changed; every other session of the account has ended"},
+    404: {"description": "No such outstanding link (wrong, expired, used, or too many attempts)"},
+    409: {"description": "Email in use"},
+    429: {"description": "Too many requests"},
+})
+async def confirm_email_change(request: Request, user: CurrentUser,
+                               token: Annotated[str, Query(min_length=1, max_length=200)]) -> Response:
+    """Apply the change that the token was mailed for. Single use; a few wrong tries end the link."""
+    state = request.app.state
+    await limits.limiter(request).hit((limits.CODE_ATTEMPTS_PER_USER, str(user.user_id)))
+    conflict = False
+    found = None
+    try:
+        async with state.db.transaction() as conn:
+            await load_account(conn, user.user_id, for_update=True)
+            found = await one_time_secrets.redeem(conn, user.user_id, one_time_secrets.EMAIL_CHANGE, token)
+            if found is not None:
+                email = str(found["payload"])
+                taken = await conn.scalar(select(users.c.id).where(users.c.email_key == fold(email),
+                                                                    users.c.id != user.user_id))
+                if taken is not None:
+                    conflict = True  # the link is used up either way
+                else:
+                    await conn.execute(users.update().where(users.c.id == user.user_id).values(
+                        email=email, email_key=fold(email), verified=True, modified_at=utcnow()))
+                    # The sign-in address changed: other devices sign in again (rolled back if Redis is down).
+                    await state.sessions.revoke_all(user.user_id, except_id=user.session_id)
+    except IntegrityError:
+        raise ApiError(409, "Email in use") from None
+    if found is None:
+        raise ApiError(404, "Not Found", ["token"])
+    if conflict:
+        raise ApiError(409, "Email in use")
+    return Response(status_code=204)
