@@ -4,9 +4,9 @@ from fastapi import FastAPI
 
 from muistot.app import create_service_app
 from muistot.settings import Settings
-from muistot_users.routes import content, email, profile, sessions, username
+from muistot_users.routes import content, email, password, profile, sessions, username
 
-ROUTERS = [profile.router, username.router, email.router, sessions.router, content.router]
+ROUTERS = [profile.router, username.router, email.router, password.router, sessions.router, content.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -27,7 +27,7 @@ async def load_account(conn: AsyncConnection, user_id: int, *, for_update: bool 
 
 async def load_profile(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
     query = (
-        select(users.c.username, users.c.email, users.c.password_hash,
+        select(users.c.username, users.c.email, users.c.password_hash, users.c.password_confirmed,
                *(user_personal_data.c[name] for name in PERSONAL_FIELDS), user_personal_data.c.modified_at)
         .select_from(users.outerjoin(user_personal_data, user_personal_data.c.user_id == users.c.id))
         .where(users.c.id == user_id)
@@ -36,8 +36,14 @@ async def load_profile(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
     if row is None:
         raise ApiError(401, "Invalid Session")
     profile = dict(row)
-    profile["has_password"] = profile.pop("password_hash") is not None
+    profile["has_password"] = usable_password(profile.pop("password_hash"), profile.pop("password_confirmed"))
     return profile
+
+
+def usable_password(password_hash: str | None, confirmed: bool) -> bool:
+    """A password counts once its address was confirmed; an unconfirmed one (a registration nobody
+    confirmed, possibly by someone else: §11.1) neither signs in nor has to be known to replace it."""
+    return password_hash is not None and bool(confirmed)
 
 
 async def patch_personal_data(conn: AsyncConnection, user_id: int, changes: dict[str, Any]) -> None:

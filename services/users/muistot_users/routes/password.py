@@ -1,0 +1,84 @@
+"""`PUT /me/password`: set or change the password (spec/api-auth-admin.md §4.4, with §11.4 fixed).
+
+Changing an existing password needs the current one (`current_password` in the JSON body). The new
+password may come in the body or, as in the contract, in the `password` query parameter. The caller's
+session stays signed in; every other session of the account ends.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+
+from muistot.auth import CurrentUser
+from muistot.db.engine import utcnow
+from muistot.db.tables import users
+from muistot.errors import ApiError
+from muistot.identity import Principal
+from muistot.passwords import hash_password, policy_error, verify_password
+from muistot_users import limits
+from muistot_users.models import PasswordChange
+from muistot_users.profile import load_account, usable_password
+
+router = APIRouter(prefix="/me", tags=["me"])
+
+
+def _invalid(source: str, message: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": (source, "password"), "msg": message, "type": "value_error"}])
+
+
+def new_password(query_value: str | None, body: PasswordChange | None, min_length: int) -> str:
+    body_value = body.password if body is not None else None
+    if query_value is not None and body_value is not None:
+        raise _invalid("query", "Give the password either in the query or in the body, not both")
+    if query_value is None and body_value is None:
+        raise _invalid("body", "Field required")
+    source, value = ("query", query_value) if query_value is not None else ("body", body_value)
+    assert value is not None
+    problem = policy_error(value, min_length)
+    if problem:
+        raise _invalid(source, problem)
+    return value
+
+
+async def check_current_password(request: Request, user: Principal, stored: str | None, given: str | None) -> None:
+    """403 unless `given` is the current password; wrong guesses are rate limited (429)."""
+    limiter = limits.limiter(request)
+    checks = ((limits.PASSWORD_FAILURES_PER_USER, str(user.user_id)),
+              (limits.PASSWORD_FAILURES_PER_IP, limits.ip_of(request)))
+    await limiter.check(*checks)
+    if given is None:
+        raise ApiError(403, "Current password required")
+    if not await verify_password(given, stored, request.app.state.settings.bcrypt_cost):
+        await limiter.hit(*checks)
+        raise ApiError(403, "Wrong password")
+
+
+@router.put("/password", status_code=200, responses={
+    200: {"description": "Password set; the other sessions of the account have ended"},
+    403: {"description": "Current password required / Wrong password"},
+    429: {"description": "Too many wrong passwords"},
+})
+async def set_password(request: Request, user: CurrentUser,
+                       password: Annotated[str | None, Query(max_length=1000)] = None,
+                       body: PasswordChange | None = None) -> Response:
+    settings = request.app.state.settings
+    value = new_password(password, body, settings.password_min_length)
+    async with request.app.state.db.connect() as conn:
+        account = await load_account(conn, user.user_id)
+    if usable_password(account["password_hash"], account["password_confirmed"]):
+        await check_current_password(request, user, account["password_hash"],
+                                     body.current_password if body is not None else None)
+    hashed = await hash_password(value, settings.bcrypt_cost)
+    stored = account["password_hash"]
+    unchanged = users.c.password_hash.is_(None) if stored is None else users.c.password_hash == stored
+    async with request.app.state.db.transaction() as conn:
+        result = await conn.execute(users.update().where(users.c.id == user.user_id, unchanged).values(
+            password_hash=hashed, password_confirmed=True, modified_at=utcnow()))
+        if result.rowcount != 1:  # changed by another request since the current password was checked
+            raise ApiError(409, "Password changed meanwhile")
+        # Ended before the commit: if Redis is down the password stays as it was (503).
+        await request.app.state.sessions.revoke_all(user.user_id, except_id=user.session_id)
+    return Response(status_code=200)
