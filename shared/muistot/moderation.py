@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Column, Table, func, select, update
+from sqlalchemy import Column, Select, Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -69,7 +69,7 @@ async def hide_if_over_threshold(conn: AsyncConnection, kind: str, item_id: int,
     table = CONTENT_TABLES[kind]
     result = await conn.execute(update(table)
                                 .where(table.c.id == item_id, table.c.state == ReviewState.published.value)
-                                .values(state=ReviewState.hidden.value, modified_at=utcnow()))
+                                .values(state=ReviewState.hidden.value))
     if not result.rowcount:
         return False
     await audit.record(conn, actor=None, action="auto_hide", target_type=kind, target_id=item_id,
@@ -78,14 +78,14 @@ async def hide_if_over_threshold(conn: AsyncConnection, kind: str, item_id: int,
     return True
 
 
-def _project_column(kind: str):  # type: ignore[no-untyped-def]
-    """The project id of each item of a kind, as a column expression of a select over that kind."""
+def _with_project(kind: str) -> Select:
+    """Select each item of a kind with the id of its project."""
     if kind == "site":
-        return sites.c.project_id
-    return select(sites.c.project_id).where(sites.c.id == (
-        memories.c.site_id if kind == "memory" else
-        select(memories.c.site_id).where(memories.c.id == comments.c.memory_id).scalar_subquery()
-    )).scalar_subquery()
+        return select(sites.c.id, sites.c.project_id)
+    if kind == "memory":
+        return select(memories.c.id, sites.c.project_id).join(sites, sites.c.id == memories.c.site_id)
+    return (select(comments.c.id, sites.c.project_id).join(memories, memories.c.id == comments.c.memory_id)
+            .join(sites, sites.c.id == memories.c.site_id))
 
 
 async def over_threshold(conn: AsyncConnection, threshold: int) -> list[tuple[str, int, int]]:
@@ -95,8 +95,7 @@ async def over_threshold(conn: AsyncConnection, threshold: int) -> list[tuple[st
         column = REPORT_COLUMNS[kind]
         counted = (select(column.label("item_id")).where(column.is_not(None), reports.c.cleared_at.is_(None))
                    .group_by(column).having(func.count() > threshold).subquery())
-        rows = await conn.execute(select(table.c.id, _project_column(kind).label("project_id"))
-                                  .join(counted, counted.c.item_id == table.c.id)
+        rows = await conn.execute(_with_project(kind).join(counted, counted.c.item_id == table.c.id)
                                   .where(table.c.state == ReviewState.published.value))
         found += [(kind, int(row.id), int(row.project_id)) for row in rows]
     return found
