@@ -49,6 +49,13 @@ class World:
     superuser: Any
     sites: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def headers(self) -> dict[str, dict[str, str]]:
+        """Request headers per role (anonymous has none)."""
+        return {"anonymous": {}, "other": self.other.headers, "owner": self.owner.headers,
+                "admin": self.admin.headers, "moderator": self.moderator.headers,
+                "superuser": self.superuser.headers}
+
 
 @pytest_asyncio.fixture(scope="session")
 async def data(test_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
@@ -149,8 +156,3 @@ async def world(content: Any, make_user: Callable[..., Any]) -> World:
     return World(name, project_id, admin, moderator, owner, other, superuser)
 
 
-def roles(world: World) -> dict[str, dict[str, str]]:
-    """Request headers per role (anonymous has none)."""
-    return {"anonymous": {}, "other": world.other.headers, "owner": world.owner.headers,
-            "admin": world.admin.headers, "moderator": world.moderator.headers,
-            "superuser": world.superuser.headers}

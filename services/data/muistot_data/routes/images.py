@@ -1,0 +1,50 @@
+"""`GET /images/{image}` (§11.2): immutable files under random names, with long-lived caching."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from muistot.content.ids import ImageNamePath
+from muistot.content.urls import location
+from muistot.images import content_type_of
+from muistot.storage import storage_of
+
+router = APIRouter(tags=["images"])
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+BUILT_IN = {"placeholder.jpg", "favicon.ico"}
+CACHE_FOREVER = "public, max-age=31536000, immutable"
+
+
+def _etag(name: str) -> str:
+    # Stored names are random and their content never changes, so the name identifies the bytes.
+    return f'"{name}"'
+
+
+def _matches(request: Request, etag: str) -> bool:
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return etag in tags or "*" in tags
+
+
+@router.get("/images/{name}", name="image", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, 303: {"description": "Not found"}})
+async def image(request: Request, name: ImageNamePath) -> Response:
+    etag = _etag(name)
+    headers = {"Cache-Control": CACHE_FOREVER, "ETag": etag}
+    if name in BUILT_IN:
+        if _matches(request, etag):
+            return Response(status_code=304, headers=headers)
+        return Response((STATIC / name).read_bytes(), media_type=content_type_of(name), headers=headers)
+    storage = storage_of(request.app.state)
+    if _matches(request, etag) and await storage.exists(name):
+        return Response(status_code=304, headers=headers)
+    data = await storage.get(name)
+    if data is None:
+        return RedirectResponse(location(request, "images", "placeholder.jpg"), status_code=303)
+    return Response(data, media_type=content_type_of(name), headers=headers)
