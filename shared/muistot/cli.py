@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Sub-commands contributed by other modules (superuser, seed), each with `register(subparsers)`."""
     found = []
-    for name in ("muistot.cli_superuser", "muistot.seed"):
+    for name in ("muistot.cli_superuser", "muistot.seed", "muistot.deploy_render"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError:
