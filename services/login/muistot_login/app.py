@@ -4,9 +4,10 @@ from fastapi import FastAPI
 
 from muistot.app import create_service_app
 from muistot.settings import Settings
-from muistot_login.routes import docs, status, verify
+from muistot_login.routes import docs, email_login, password_login, status, verify
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app("login", [verify.router, status.router, docs.router], settings=settings,
+    return create_service_app("login", [verify.router, status.router, email_login.router, password_login.router,
+                                        docs.router], settings=settings,
                               description="Sign-in by e-mail link or password, and sessions.")

@@ -1,0 +1,118 @@
+"""E-mail link login: `POST /auth/email` and `POST /auth/email/exchange` (spec/api-auth-admin.md §1.3–§1.5).
+
+Known and unknown addresses get the same 204 and a mail; an unknown one gets its account only
+when its first link is exchanged (see `muistot_login.links`), so flooding creates no rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from muistot.auth import MaybeUser
+from muistot.content.language import requested_write_language
+from muistot.errors import ApiError
+from muistot.mail import enqueue
+from muistot.mail.templates import login_mail
+from muistot.text import fold
+from muistot.validation import EmailAddress
+from muistot_login import limits, links, queries, usernames
+from muistot_login.signin import session_response
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+log = logging.getLogger("muistot.login")
+
+NOT_FOUND = "Not found"
+
+
+def refuse_signed_in(user: object) -> None:
+    if user is not None:
+        raise ApiError(403, "Already signed-in")
+
+
+async def send_login_link(request: Request, *, user_id: int | None, username: str, email: str, verified: bool,
+                          kind: str = "login") -> None:
+    """Issue a link for an account (or a pending signup when `user_id` is None) and queue its mail."""
+    state = request.app.state
+    if user_id is None:
+        key = links.pending_key(state.redis, username)
+        token, expires = await links.issue(state.redis, key, user_id=None, username=username, email=email,
+                                           reserve_for=email)
+    else:
+        key = links.account_key(state.redis, user_id)
+        token, expires = await links.issue(state.redis, key, user_id=user_id, username=username, email=email)
+    lang = requested_write_language(request, state.settings)
+    await enqueue(state.redis, login_mail(to=email, user=username, token=token, verified=verified, lang=lang,
+                                          public_url=state.settings.public_url, expires_at=expires, kind=kind))
+
+
+@router.post("/email", status_code=204, response_class=Response,
+             responses={403: {"description": "Already signed-in"}, 429: {"description": "Too many requests"}})
+async def request_link(request: Request, user: MaybeUser,
+                       email: Annotated[EmailAddress, Query(description="where to send the link")]) -> Response:
+    """Mail a login link to `email`. 204 whether or not the address has an account."""
+    refuse_signed_in(user)
+    state = request.app.state
+    await limits.limiter(request).hit(*limits.mail_requests(request, email))
+    async with state.db.connect() as conn:
+        row = await queries.user_by_email(conn, email)
+    if row is not None:
+        await send_login_link(request, user_id=int(row["id"]), username=str(row["username"]),
+                              email=str(row["email"]), verified=bool(row["verified"]))
+    else:
+        name = await links.reserved_name(state.redis, email) or await usernames.unique_username(request)
+        await send_login_link(request, user_id=None, username=name, email=email, verified=False)
+    return Response(status_code=204)
+
+
+@router.post("/email/exchange", status_code=200, response_class=Response,
+             responses={200: {"description": "Signed in: the `Authorization: bearer <token>` header"},
+                        404: {"description": "Not found"}})
+async def exchange(request: Request, user_: MaybeUser,
+                   user: Annotated[str, Query(max_length=255)],
+                   token: Annotated[str, Query(max_length=512)]) -> Response:
+    """Trade a mailed link for a session: 200 with the token in the `Authorization` header."""
+    refuse_signed_in(user_)
+    state = request.app.state
+    await limits.limiter(request).hit(limits.attempts(request))
+    # The original decoded `user` once more; `%` is not a username character, so this only helps.
+    name = unquote(user)
+    async with state.db.connect() as conn:
+        row = await queries.user_by_username(conn, name)
+    key = links.account_key(state.redis, int(row["id"])) if row else links.pending_key(state.redis, name)
+    link = await links.load(state.redis, key)
+    if link is None:
+        raise ApiError(404, NOT_FOUND)
+    if not link.matches(token):
+        await links.wrong_guess(state.redis, key, state.settings.login_token_attempts)
+        raise ApiError(404, NOT_FOUND)
+    async with state.db.transaction() as conn:
+        user_id = await _account_for(request, conn, link)
+        await queries.email_login_confirmed(conn, user_id)
+        if not await links.consume(state.redis, link):
+            raise ApiError(404, NOT_FOUND)  # used (or replaced) meanwhile: roll everything back
+        return await session_response(request, conn, user_id)
+
+
+async def _account_for(request: Request, conn: AsyncConnection, link: links.Link) -> int:
+    """The account a valid link signs into, created now for a pending signup."""
+    if link.user_id is not None:
+        row = await queries.user_by_id(conn, link.user_id)
+        # The link was mailed to the address the account had then; if it moved since, it is void.
+        if row is None or row["email_key"] is None or row["email_key"] != fold(link.email):
+            raise ApiError(404, NOT_FOUND)
+        return int(row["id"])
+    existing = await queries.user_by_email(conn, link.email)
+    if existing is not None:  # the address got an account meanwhile (another link, a registration)
+        return int(existing["id"])
+    name = link.username
+    if await queries.username_taken(conn, name):
+        name = await usernames.unique_username(request)
+    user_id = await queries.insert_user(conn, username=name, email=link.email, verified=True)
+    log.info("account %s created by e-mail login", user_id)
+    return user_id

@@ -1,0 +1,173 @@
+"""Password login, registration and its confirmation (spec/api-auth-admin.md §1.6–§1.8, §11 fixes).
+
+- A password chosen at registration counts only once the registration code mailed to the address
+  comes back (`users.password_confirmed`); an e-mail login on the account first wipes it (pre-hijack).
+- Unknown and known accounts take the same time and get the same 400 (a dummy bcrypt check).
+- Registering a taken address does not say so: the owner gets a mail with a login link instead,
+  and the caller the usual 201. A taken username is a 409 (usernames are public anyway).
+- Registration codes (6 digits) are accepted only by `/auth/confirm`, for 10 minutes, once, and
+  burned after MUISTOT_LOGIN_TOKEN_ATTEMPTS wrong guesses; attempts are rate-limited per IP.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+import time
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from muistot.auth import MaybeUser
+from muistot.content.language import requested_write_language
+from muistot.db.engine import utcnow
+from muistot.db.tables import login_verifiers
+from muistot.errors import ApiError
+from muistot.mail import enqueue
+from muistot.mail.templates import register_mail
+from muistot.passwords import hash_password, policy_error, same_secret, verify_password
+from muistot.ratelimit import TooManyRequests
+from muistot.text import fold
+from muistot_login import limits, links, queries
+from muistot_login.models import PasswordLogin, Registration
+from muistot_login.routes.email_login import refuse_signed_in, send_login_link
+from muistot_login.signin import session_response
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+CODE_LIFETIME = timedelta(minutes=10)
+
+
+def code_digest(user_id: int, code: str) -> str:
+    # Salted with the account, so equal codes of two accounts never collide in the unique column.
+    return hashlib.sha256(f"{queries.REGISTER}:{user_id}:{code}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@router.post("/password", status_code=200, response_class=Response,
+             responses={200: {"description": "Signed in: the `Authorization: bearer <token>` header"},
+                        400: {"description": "Bad Request (no such account or wrong password)"},
+                        403: {"description": "Not verified / Already signed-in"}})
+async def password_login(request: Request, user: MaybeUser, body: PasswordLogin) -> Response:
+    refuse_signed_in(user)
+    state = request.app.state
+    limiter = limits.limiter(request)
+    await limiter.hit(limits.attempts(request))
+    async with state.db.connect() as conn:
+        if body.username is not None:
+            row = await queries.user_by_username(conn, body.username)
+        else:
+            row = await queries.user_by_email(conn, str(body.email))
+    # Failures are counted per account, or per identifier when there is none: both look the same.
+    account = f"user:{row['id']}" if row is not None else f"id:{fold(body.username or str(body.email))}"
+    failures = limits.password_failures(request, account)
+    await limiter.check(failures)
+    stored = row["password_hash"] if row is not None else None
+    if not await verify_password(body.password, stored, state.settings.bcrypt_cost):
+        with contextlib.suppress(TooManyRequests):  # this attempt is answered as what it was; the next gets 429
+            await limiter.hit(failures)
+        raise ApiError(400, "Bad Request")
+    assert row is not None  # a match needs a stored hash
+    if not (row["verified"] and row["password_confirmed"]):
+        raise ApiError(403, "Not verified")
+    await limiter.reset(failures)
+    async with state.db.connect() as conn:
+        return await session_response(request, conn, int(row["id"]))
+
+
+@router.post("/register", status_code=201, response_class=Response,
+             responses={201: {"description": "A confirmation code was mailed"},
+                        409: {"description": "Username already in use"}})
+async def register(request: Request, user: MaybeUser, body: Registration) -> Response:
+    refuse_signed_in(user)
+    state = request.app.state
+    problem = policy_error(body.password, state.settings.password_min_length)
+    if problem:
+        raise RequestValidationError([{"loc": ("body", "password"), "msg": problem, "type": "value_error"}])
+    await limits.limiter(request).hit(*limits.mail_requests(request, body.email))
+    if await _username_unavailable(request, body.username):
+        raise ApiError(409, "Username already in use")
+    # Hash before looking at the address, so a taken address answers as slowly as a free one.
+    password_hash = await hash_password(body.password, state.settings.bcrypt_cost)
+    try:
+        await _register(request, body, password_hash)
+    except IntegrityError:
+        # Lost a race for the name or the address: answer as if we had seen it first.
+        if await _username_unavailable(request, body.username):
+            raise ApiError(409, "Username already in use") from None
+        await _register(request, body, password_hash)
+    return Response(status_code=201)
+
+
+async def _username_unavailable(request: Request, username: str) -> bool:
+    state = request.app.state
+    async with state.db.connect() as conn:
+        if await queries.username_taken(conn, username):
+            return True
+    return await links.name_reserved(state.redis, username)
+
+
+async def _register(request: Request, body: Registration, password_hash: str) -> None:
+    state = request.app.state
+    async with state.db.transaction() as conn:
+        existing = await queries.user_by_email(conn, body.email)
+        if existing is not None:
+            await send_login_link(request, user_id=int(existing["id"]), username=str(existing["username"]),
+                                  email=str(existing["email"]), verified=bool(existing["verified"]),
+                                  kind="account-exists")
+            return
+        user_id = await queries.insert_user(conn, username=body.username, email=body.email, verified=False,
+                                            password_hash=password_hash)
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        expires = utcnow() + CODE_LIFETIME
+        await conn.execute(login_verifiers.insert().values(
+            user_id=user_id, purpose=queries.REGISTER, digest=code_digest(user_id, code), expires_at=expires,
+            created_at=utcnow()))
+        # Queued before the commit: if Redis fails, the registration is rolled back with a 503.
+        await enqueue(state.redis, register_mail(
+            to=body.email, user=body.username, code=code, lang=requested_write_language(request, state.settings),
+            public_url=state.settings.public_url, expires_at=time.time() + CODE_LIFETIME.total_seconds()))
+
+
+@router.post("/confirm", status_code=200, response_class=Response,
+             responses={200: {"description": "Signed in: the `Authorization: bearer <token>` header"},
+                        404: {"description": "Not Found"}})
+async def confirm(request: Request, user_: MaybeUser,
+                  user: Annotated[str, Query(max_length=255)],
+                  token: Annotated[str, Query(max_length=64)]) -> Response:
+    """Confirm a registration with its mailed code; signs the new account in."""
+    refuse_signed_in(user_)
+    state = request.app.state
+    await limits.limiter(request).hit(limits.attempts(request))
+    now = utcnow()
+    async with state.db.connect() as conn:
+        row = await queries.user_by_username(conn, user)
+        verifier = None
+        if row is not None:
+            verifier = (await conn.execute(
+                select(login_verifiers).where(login_verifiers.c.user_id == row["id"],
+                                              login_verifiers.c.purpose == queries.REGISTER,
+                                              login_verifiers.c.expires_at > now)
+                .order_by(login_verifiers.c.id.desc()).limit(1))).mappings().first()
+    if row is None or verifier is None:
+        raise ApiError(404, "Not Found")
+    if not same_secret(verifier["digest"], code_digest(int(row["id"]), token.strip())):
+        async with state.db.transaction() as conn:
+            attempts = int(verifier["attempts"]) + 1
+            if attempts >= state.settings.login_token_attempts:
+                await conn.execute(delete(login_verifiers).where(login_verifiers.c.id == verifier["id"]))
+            else:
+                await conn.execute(update(login_verifiers).where(login_verifiers.c.id == verifier["id"])
+                                   .values(attempts=login_verifiers.c.attempts + 1))
+        raise ApiError(404, "Not Found")
+    async with state.db.transaction() as conn:
+        used = await conn.execute(delete(login_verifiers).where(login_verifiers.c.id == verifier["id"]))
+        if used.rowcount != 1:
+            raise ApiError(404, "Not Found")  # confirmed by a concurrent request
+        await queries.registration_confirmed(conn, int(row["id"]))
+        return await session_response(request, conn, int(row["id"]))
