@@ -45,7 +45,7 @@ async def set_project_published(conn: AsyncConnection, project: ProjectRow, publ
 
 
 async def set_content_state(conn: AsyncConnection, project_id: int, item: Item, new_state: str, actor: Principal,
-                            action: str, *, reason: str | None = None) -> bool:
+                            action: str, *, reason: str | None = None, reports_cleared: int = 0) -> bool:
     """Move a site, memory or comment to `new_state`; True when it changed. Audited with before/after."""
     if item.state == new_state:
         return False
@@ -58,6 +58,8 @@ async def set_content_state(conn: AsyncConnection, project_id: int, item: Item, 
     after: dict[str, object] = {"state": new_state}
     if reason:
         after["reason"] = reason
+    if reports_cleared:
+        after["reports_cleared"] = reports_cleared
     await audit.record(conn, actor=actor, action=action, target_type=kind, target_id=identifier_of(item),
                        project_id=project_id, before={"state": item.state}, after=after)
     return True
@@ -69,11 +71,13 @@ async def publish_target(conn: AsyncConnection, chain: Chain, publish: bool, act
     if isinstance(target, ProjectRow):
         return await set_project_published(conn, target, publish, actor)
     new_state = next_state(target.state, publish)
-    changed = await set_content_state(conn, chain.project.id, target, new_state, actor,
-                                      "publish" if publish else "unpublish")
-    if changed and target.state == ReviewState.hidden:
-        await moderation.clear_reports(conn, kind_of(target), target.id)
-    return changed
+    if new_state == target.state:
+        return False
+    cleared = 0
+    if target.state == ReviewState.hidden:
+        cleared = await moderation.clear_reports(conn, kind_of(target), target.id)
+    return await set_content_state(conn, chain.project.id, target, new_state, actor,
+                                   "publish" if publish else "unpublish", reports_cleared=cleared)
 
 
 async def soft_delete_project(conn: AsyncConnection, project: ProjectRow, actor: Principal) -> bool:
