@@ -1,9 +1,10 @@
 """One-time secrets of the `/me` flows (e-mail change links, account deletion codes) in `login_verifiers`.
 
-Only the SHA-256 of a secret is stored. A user has at most one outstanding secret per purpose (a new
-request replaces the old one). Redeeming compares digests in constant time against the user's own
-outstanding secrets, deletes the one that matched (single use), and counts a miss against each of
-them: after `MAX_ATTEMPTS` misses the secret is gone and a new one must be requested.
+Only a SHA-256 digest of a secret (salted with the account and purpose) is stored. A user has at
+most one outstanding secret per purpose (a new request replaces the old one). Redeeming compares
+digests in constant time against the user's own outstanding secrets, deletes the one that matched
+(single use), and counts a miss against each of them: after `MAX_ATTEMPTS` misses the secret is
+gone and a new one must be requested.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ ACCOUNT_DELETE = "account-delete"
 MAX_ATTEMPTS = 5
 
 
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+def digest(user_id: int, purpose: str, secret: str) -> str:
+    # Salted with the account and purpose: equal short codes of two accounts never collide in the
+    # table's unique digest column, and a digest is useless for any other flow.
+    return hashlib.sha256(f"{purpose}:{user_id}:{secret}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def new_link_token() -> str:
@@ -44,8 +47,9 @@ async def issue(conn: AsyncConnection, user_id: int, purpose: str, secret: str, 
     expires = now + lifetime
     await conn.execute(delete(login_verifiers).where(login_verifiers.c.user_id == user_id,
                                                      login_verifiers.c.purpose == purpose))
-    await conn.execute(login_verifiers.insert().values(user_id=user_id, purpose=purpose, digest=digest(secret),
-                                                       payload=payload, expires_at=expires, created_at=now))
+    await conn.execute(login_verifiers.insert().values(
+        user_id=user_id, purpose=purpose, digest=digest(user_id, purpose, secret), payload=payload,
+        expires_at=expires, created_at=now))
     return expires
 
 
@@ -56,7 +60,7 @@ async def redeem(conn: AsyncConnection, user_id: int, purpose: str, secret: str)
         select(login_verifiers).where(login_verifiers.c.user_id == user_id, login_verifiers.c.purpose == purpose,
                                       login_verifiers.c.expires_at > utcnow()).with_for_update()
     )).mappings().all()
-    wanted = digest(secret)
+    wanted = digest(user_id, purpose, secret)
     match = None
     for row in rows:  # compare against every row, so the time spent does not depend on which one matched
         if same_secret(row["digest"], wanted):

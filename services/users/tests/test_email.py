@@ -47,7 +47,8 @@ async def test_change_takes_effect_only_after_confirmation(users, make_user, mai
     async with users.app.state.db.connect() as conn:
         row = (await conn.execute(select(login_verifiers).where(login_verifiers.c.user_id == user.id))).mappings().one()
     assert row["purpose"] == "email-change" and row["payload"] == normalized
-    assert row["digest"] == hashlib.sha256(secret.encode()).hexdigest()
+    assert row["digest"] == hashlib.sha256(f"email-change:{user.id}:{secret}".encode()).hexdigest()
+    assert secret not in str(dict(row))
     assert dt.timedelta(hours=23) < row["expires_at"] - row["created_at"] <= dt.timedelta(hours=24)
 
     confirmed = await users.post("/me/email/confirm", params={"token": secret}, headers=bearer(token))
