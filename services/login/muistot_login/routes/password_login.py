@@ -139,7 +139,7 @@ async def _register(request: Request, body: Registration, password_hash: str) ->
                         404: {"description": "Not Found"}})
 async def confirm(request: Request, user_: MaybeUser,
                   user: Annotated[str, Query(max_length=255)],
-                  token: Annotated[str, Query(max_length=64)]) -> Response:
+                  token: Annotated[str, Query(max_length=512)]) -> Response:
     """Confirm a registration with its mailed code; signs the new account in."""
     refuse_signed_in(user_)
     state = request.app.state
