@@ -131,8 +131,9 @@ class Stack:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             out = (self.log_dir / f"{name}.log").open("ab")
             child.log = out
-        child.process = subprocess.Popen(argv,  # noqa: S603 (our own commands) env=self._child_env(), stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=subprocess.STDOUT if out else None, start_new_session=True)
+        child.process = subprocess.Popen(  # noqa: S603 (our own commands, no shell)
+            argv, env=self._child_env(), stdin=subprocess.DEVNULL, stdout=out,
+            stderr=subprocess.STDOUT if out else None, start_new_session=True)
         self.children[name] = child
         return child
 

@@ -1,0 +1,184 @@
+"""The real stack for system tests: Traefik + the four services (uvicorn) + the worker, as processes.
+
+They run on free ports against the suite's test database and Redis prefix (`test_settings` from
+`muistot.testing.plugin`). Each process logs JSON lines to `<tmp>/logs/<name>.log`; a test can ask
+which service answered a request by its `X-Request-Id` (`stack.answered_by(...)`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import socket
+import time
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from muistot.db.engine import create_engine
+from muistot.db.tables import superusers, users
+from muistot.runner import Stack
+from muistot.sessions import SessionStore
+from muistot.settings import SERVICES, Settings
+from muistot.text import fold
+
+T = TypeVar("T")
+PORT_FIELDS = ("gateway_port", "metrics_port", *(f"{name}_port" for name in SERVICES))
+
+
+def free_ports(count: int) -> list[int]:
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class GatewayUser:
+    id: int
+    username: str
+    token: str
+    session_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class RunningStack:
+    url: str  # the gateway
+    services: dict[str, str]  # each service directly
+    settings: Settings
+    stack: Stack
+    log_dir: Path
+
+    def answered_by(self, request_id: str, path: str, timeout: float = 5.0) -> str | None:
+        """The service whose access log has `path` under `request_id` (None when none does in time).
+
+        The access line is written once the response has been sent, so poll for it briefly.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self._find(request_id, path)
+            if found or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.02)
+
+    def logged(self, request_id: str) -> list[tuple[str, str]]:
+        """(service, path) of every access line with this request id."""
+        hits = []
+        for name in SERVICES:
+            for entry in self._entries(name):
+                if entry.get("request_id") == request_id and entry.get("logger") == f"muistot.{name}.access":
+                    hits.append((name, str(entry.get("path"))))
+        return hits
+
+    def _find(self, request_id: str, path: str) -> str | None:
+        for name, logged_path in self.logged(request_id):
+            if logged_path == path:
+                return name
+        return None
+
+    def _entries(self, name: str) -> Iterator[dict]:
+        log = self.log_dir / f"{name}.log"
+        if not log.exists():
+            return
+        for line in log.read_text(errors="replace").splitlines():
+            if line.startswith("{") and "request_id" in line:
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    continue
+
+    async def create_user(self, *, superuser: bool = False) -> GatewayUser:
+        """A user row (SQLAlchemy) with a live session (the shared SessionStore)."""
+        return await create_user(self.settings, superuser=superuser)
+
+
+async def create_user(settings: Settings, *, superuser: bool = False) -> GatewayUser:
+    username = f"Gw{secrets.token_hex(5)}"
+    email = f"{username.lower()}@example.com"
+    engine = create_engine(settings)
+    redis = Redis.from_url(settings.session_redis_url)
+    try:
+        async with engine.begin() as conn:
+            result = await conn.execute(users.insert().values(
+                username=username, username_key=fold(username), email=email, email_key=fold(email), verified=True))
+            user_id = int(result.inserted_primary_key[0])
+            if superuser:
+                await conn.execute(superusers.insert().values(user_id=user_id))
+        store = SessionStore(redis, settings.redis_prefix, settings.session_idle_seconds, settings.session_max_seconds)
+        token, session = await store.create(user_id, username, superuser, client="system-test")
+    finally:
+        await engine.dispose()
+        await redis.aclose()
+    return GatewayUser(id=user_id, username=username, token=token, session_id=session.id)
+
+
+def stack_settings(base: Settings, **overrides: object) -> Settings:
+    ports = dict(zip(PORT_FIELDS, free_ports(len(PORT_FIELDS)), strict=True))
+    return base.model_copy(update={**ports, "log_json": True, "cors_origins": "http://frontend.example",
+                                   **overrides})
+
+
+def start_stack(settings: Settings, log_dir: Path, *, worker: bool = True) -> RunningStack:
+    stack = Stack(settings, log_dir=log_dir, worker=worker)
+    stack.start(timeout=60)
+    return RunningStack(url=stack.url, services=stack.service_urls, settings=settings, stack=stack, log_dir=log_dir)
+
+
+@pytest.fixture(scope="session")
+def system_stack(test_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The whole stack for the session: gateway URL in `.url`, each service's URL in `.services`."""
+    settings = stack_settings(test_settings)
+    running = start_stack(settings, tmp_path_factory.mktemp("stack-logs"))
+    try:
+        yield running
+    finally:
+        running.stack.stop()
+
+
+@pytest.fixture
+def gateway_user(system_stack: RunningStack) -> GatewayUser:
+    return run_async(system_stack.create_user())
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion on a private loop in a worker thread.
+
+    Sync fixtures must not touch the event loop that pytest-asyncio keeps for the session.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+@pytest.fixture
+def make_gateway_user(system_stack: RunningStack) -> Callable[..., GatewayUser]:
+    """`make_gateway_user(superuser=False)` → another user with a live session."""
+    def make(*, superuser: bool = False) -> GatewayUser:
+        return run_async(system_stack.create_user(superuser=superuser))
+
+    return make
+
+
+@pytest.fixture
+def gateway(system_stack: RunningStack) -> Iterator[httpx.Client]:
+    """An HTTP client for the gateway."""
+    with httpx.Client(base_url=system_stack.url, timeout=10) as client:
+        yield client
