@@ -1,0 +1,56 @@
+"""Unreachable backends give a clean JSON 503 and leave nothing half-written (real closed ports, no mocks)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from muistot.db.tables import login_verifiers
+from muistot.testing.plugin import running
+from muistot_users.app import create_app
+
+CLOSED_REDIS = "redis://127.0.0.1:1/0"
+CLOSED_MYSQL = "mysql+aiomysql://root@127.0.0.1:1/nothing"
+
+
+@pytest.fixture
+def app_with(test_settings):
+    def make(**overrides):
+        return create_app(test_settings.model_copy(update=overrides))
+    return make
+
+
+async def test_database_down_is_503(app_with, make_user):
+    user = await make_user()
+    async with running(app_with(database_url=CLOSED_MYSQL)) as client:
+        for method, path, kwargs in [("GET", "/me", {}), ("PATCH", "/me", {"json": {"city": "Oulu"}}),
+                                     ("GET", "/me/memories", {}), ("GET", "/me/export", {})]:
+            response = await client.request(method, path, headers=user.headers, **kwargs)
+            assert response.status_code == 503, path
+            assert response.json()["error"]["code"] == 503
+            assert response.headers["retry-after"]
+
+
+async def test_session_store_down_is_503(app_with, make_user):
+    user = await make_user()
+    async with running(app_with(redis_url=CLOSED_REDIS, session_redis_url=CLOSED_REDIS,
+                                cache_redis_url=CLOSED_REDIS)) as client:
+        response = await client.get("/me", headers=user.headers)
+        assert response.status_code == 503
+        assert response.json()["error"]["message"] == "Lost Connection to Redis"
+
+
+async def test_mail_outbox_down_sends_nothing_and_writes_nothing(app_with, make_user, users, is_live):
+    user = await make_user()
+    # Sessions still answer; the cache Redis (outbox and rate limits) does not.
+    async with running(app_with(cache_redis_url=CLOSED_REDIS)) as client:
+        response = await client.post("/me/email", params={"email": f"x-{user.username.lower()}@example.com"},
+                                     headers=user.headers)
+        assert response.status_code == 503
+        deletion = await client.post("/me/account/delete-request", headers=user.headers)
+        assert deletion.status_code == 503
+    async with users.app.state.db.connect() as conn:
+        pending = await conn.scalar(select(func.count()).select_from(login_verifiers)
+                                    .where(login_verifiers.c.user_id == user.id))
+    assert pending == 0
+    assert await is_live(user.token)  # the session it presented was not swapped
