@@ -3,12 +3,17 @@
 from fastapi import FastAPI
 
 from muistot.app import create_service_app
-from muistot.settings import Settings
+from muistot.content.body_limit import BodyLimitMiddleware, body_limit_for
+from muistot.settings import Settings, get_settings
 from muistot_admin.routes import audit, projects, publish, queue, reports, roles, superusers
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
     routers = [projects.router, publish.router, reports.router, roles.router, superusers.router, queue.router,
                audit.router]
-    return create_service_app("admin", routers, settings=settings,
-                              description="Project management, roles, publishing and moderation.")
+    app = create_service_app("admin", routers, settings=settings,
+                             description="Project management, roles, publishing and moderation.")
+    # Outermost, so an oversized body (project images) is refused before anything reads it.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=body_limit_for(settings))
+    return app
