@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot.content.ids import in_db_range
@@ -251,11 +251,12 @@ async def load_chain(conn: AsyncConnection, user: Principal | None, project: str
     if memory is not None:
         columns += [m.id.label("m_id"), m.user_id.label("m_user"), m.state.label("m_state"),
                     m.image_id.label("m_image")]
-        condition = and_(m.site_id == s.id, m.id == memory) if memory_exists else false()
+        # An id no row can have still joins (on a never-true test) so the statement keeps its shape.
+        condition = and_(m.site_id == s.id, m.id == memory if memory_exists else m.id.is_(None))
         joined = joined.outerjoin(memories, condition)
     if comment is not None:
         columns += [c.id.label("c_id"), c.user_id.label("c_user"), c.state.label("c_state")]
-        condition = and_(c.memory_id == m.id, c.id == comment) if in_db_range(comment) else false()
+        condition = and_(c.memory_id == m.id, c.id == comment if in_db_range(comment) else c.id.is_(None))
         joined = joined.outerjoin(comments, condition)
     row = (await conn.execute(select(*columns).select_from(joined)
                               .where(projects.c.name_key == fold(project)))).first()

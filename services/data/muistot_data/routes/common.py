@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from muistot.auth import MaybeUser
+from muistot.content.urls import location
 from muistot.errors import ApiError
 
 router = APIRouter(tags=["common"])
@@ -17,13 +18,9 @@ router = APIRouter(tags=["common"])
 @router.get("/", response_class=HTMLResponse)
 async def index(request: Request, _: MaybeUser) -> HTMLResponse:
     """A minimal liveness page whose icon is served by the image endpoint."""
-    icon = str(request.url_for("image", name="favicon.ico")) if _has_route(request, "image") else "/images/favicon.ico"
+    icon = location(request, "images", "favicon.ico")
     return HTMLResponse(f'<!doctype html><html><head><title>Muistot</title><link rel="icon" href="{icon}"></head>'
                         "<body>Muistot</body></html>")
-
-
-def _has_route(request: Request, name: str) -> bool:
-    return any(getattr(route, "name", None) == name for route in request.app.routes)
 
 
 @router.get("/languages", response_model_exclude_none=True)

@@ -1,0 +1,97 @@
+"""The anonymous response cache, nearest sites in any hemisphere, the bbox viewport and GeoJSON."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from muistot.content.cache import ResponseCache
+from muistot.redis import RedisClients
+
+
+async def test_cache_reflects_writes_at_once(data, world, content):
+    site, _ = await content.site(world.project_id, creator=world.owner)
+    path = f"/projects/{world.project}/sites/{site}"
+    first = (await data.get(path)).json()
+    assert first["info"]["name"] == f"Paikka {site}"
+    response = await data.patch(path, json={"info": {"lang": "fi", "name": "Uusi nimi"}}, headers=world.owner.headers)
+    assert response.status_code == 204
+    assert (await data.get(path)).json()["info"]["name"] == "Uusi nimi"
+    memories = f"{path}/memories"
+    assert (await data.get(memories)).json() == {"items": []}
+    created = await data.post(memories, json={"title": "t"}, headers=world.admin.headers)
+    assert created.status_code == 201
+    memory_id = int(created.headers["location"].rsplit("/", 1)[1])
+    assert (await data.get(memories)).json() == {"items": []}  # pending: still invisible to the public
+    assert [m["id"] for m in (await data.get(memories, headers=world.admin.headers)).json()["items"]] == [memory_id]
+
+
+async def test_cache_is_per_language_and_anonymous_only(data, world, content):
+    site, _ = await content.site(world.project_id, infos={"fi": {"name": "Mylly"}, "en": {"name": "Mill"}})
+    path = f"/projects/{world.project}/sites/{site}"
+    assert (await data.get(path, headers={"Accept-Language": "en"})).json()["info"]["name"] == "Mill"
+    assert (await data.get(path, headers={"Accept-Language": "fi"})).json()["info"]["name"] == "Mylly"
+    assert (await data.get(path, headers={"Muistot-Language": "en"})).json()["info"]["name"] == "Mill"
+    pending, _ = await content.site(world.project_id, creator=world.owner, state="pending")
+    listing = f"/projects/{world.project}/sites"
+    assert pending not in {s["id"] for s in (await data.get(listing)).json()["items"]}
+    assert pending in {s["id"] for s in (await data.get(listing, headers=world.owner.headers)).json()["items"]}
+    assert pending not in {s["id"] for s in (await data.get(listing)).json()["items"]}
+
+
+async def test_reads_work_without_redis(data, world, content, test_settings):
+    site, _ = await content.site(world.project_id)
+    broken = Redis.from_url("redis://127.0.0.1:1/0", socket_timeout=0.2, socket_connect_timeout=0.2)
+    state = data.app.state
+    working = state.response_cache
+    state.response_cache = ResponseCache(RedisClients(sessions=broken, cache=broken, prefix="x:"), 60)
+    try:
+        response = await data.get(f"/projects/{world.project}/sites/{site}")
+        assert response.status_code == 200 and response.json()["id"] == site
+    finally:
+        state.response_cache = working
+        await broken.aclose()
+
+
+async def test_nearest_in_any_hemisphere(data, content, world):
+    name, project_id = await content.project()
+    cape_town, _ = await content.site(project_id, lat=-33.92, lon=18.42)
+    sydney, _ = await content.site(project_id, lat=-33.87, lon=151.21)
+    helsinki, _ = await content.site(project_id, lat=60.17, lon=24.94)
+    fiji, _ = await content.site(project_id, lat=-17.7, lon=178.0)
+    path = f"/projects/{name}/sites"
+    near = (await data.get(f"{path}?n=2&lat=-34&lon=150")).json()["items"]
+    assert [s["id"] for s in near] == [sydney, fiji]
+    # Across the antimeridian: Fiji is closer to -179° than Sydney.
+    near = (await data.get(f"{path}?n=1&lat=-18&lon=-179.5")).json()["items"]
+    assert [s["id"] for s in near] == [fiji]
+    near = (await data.get(f"{path}?n=10&lat=59&lon=20")).json()["items"]
+    assert [s["id"] for s in near][:2] == [helsinki, cape_town] and len(near) == 4
+    bad = await data.get(f"{path}?n=2&lat=-34")
+    assert bad.status_code == 422 and bad.json() == {"error": {"code": 422, "message": "Bad Params"}}
+    out_of_range = await data.get(f"{path}?n=2&lat=-91&lon=0")
+    assert out_of_range.status_code == 422 and out_of_range.json()["error"]["errors"][0]["loc"] == ["query", "lat"]
+
+
+async def test_bbox_and_geojson(data, content):
+    name, project_id = await content.project()
+    helsinki, _ = await content.site(project_id, lat=60.17, lon=24.94, infos={"fi": {"name": "Helsinki"}})
+    fiji, fiji_id = await content.site(project_id, lat=-17.7, lon=178.0)
+    samoa, _ = await content.site(project_id, lat=-13.8, lon=-172.1)
+    await content.memory(fiji_id)
+    path = f"/projects/{name}/sites"
+    inside = (await data.get(f"{path}?bbox=20,59,30,61")).json()["items"]
+    assert [s["id"] for s in inside] == [helsinki]
+    across = (await data.get(f"{path}?bbox=170,-20,-170,-10")).json()["items"]
+    assert {s["id"] for s in across} == {fiji, samoa}
+    for bad in ("1,2,3", "a,b,c,d", "0,10,5,5", "0,-91,5,5", "-181,0,5,5"):
+        response = await data.get(f"{path}?bbox={bad}")
+        assert response.status_code == 422 and response.json()["error"]["errors"][0]["loc"] == ["query", "bbox"]
+    geo = await data.get(f"/projects/{name}/sites.geojson?bbox=170,-20,-170,-10")
+    assert geo.headers["content-type"].startswith("application/geo+json")
+    body = geo.json()
+    assert body["type"] == "FeatureCollection"
+    fiji_feature = next(f for f in body["features"] if f["properties"]["id"] == fiji)
+    assert fiji_feature["geometry"] == {"type": "Point", "coordinates": [178.0, -17.7]}
+    assert fiji_feature["properties"] == {"id": fiji, "name": f"Paikka {fiji}", "memories_count": 1}
+    full = (await data.get(f"/projects/{name}/sites.geojson")).json()
+    assert len(full["features"]) == 3
