@@ -21,6 +21,7 @@ from muistot.db.tables import (
     project_information,
     project_moderators,
     projects,
+    site_information,
     sites,
 )
 from muistot.text import fold
@@ -120,6 +121,8 @@ class Content:
             site_id = (await conn.execute(sites.insert().values(
                 project_id=project_id, name=name, name_key=fold(name), state=state_value, lat=60.1, lon=24.9,
                 creator_id=creator, created_at=now, modified_at=now))).inserted_primary_key[0]
+            await conn.execute(site_information.insert().values(site_id=site_id, lang="fi", name=name,
+                                                                created_at=now, modified_at=now))
         return name, int(site_id)
 
     async def insert_memory(self, site_id: int, *, state_value: str = "published", author: int | None = None,
