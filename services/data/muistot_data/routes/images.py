@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -9,9 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from muistot.content.ids import ImageNamePath
 from muistot.content.urls import location
+from muistot.errors import ApiError
 from muistot.images import content_type_of
 from muistot.storage import storage_of
 
+log = logging.getLogger("muistot.images")
 router = APIRouter(tags=["images"])
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -42,9 +45,13 @@ async def image(request: Request, name: ImageNamePath) -> Response:
             return Response(status_code=304, headers=headers)
         return Response((STATIC / name).read_bytes(), media_type=content_type_of(name), headers=headers)
     storage = storage_of(request.app.state)
-    if _matches(request, etag) and await storage.exists(name):
-        return Response(status_code=304, headers=headers)
-    data = await storage.get(name)
+    try:
+        if _matches(request, etag) and await storage.exists(name):
+            return Response(status_code=304, headers=headers)
+        data = await storage.get(name)
+    except Exception as exc:  # S3 or disk out of reach: a clean 503, never a 500
+        log.warning("image storage unavailable: %s", type(exc).__name__)
+        raise ApiError(503, "Image storage unavailable", headers={"Retry-After": "5"}) from None
     if data is None:
         return RedirectResponse(location(request, "images", "placeholder.jpg"), status_code=303)
     return Response(data, media_type=content_type_of(name), headers=headers)
