@@ -7,7 +7,6 @@ import time
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -21,13 +20,9 @@ BACKEND_ERRORS = Counter("muistot_backend_errors_total", "Errors talking to Mari
 
 
 def _route_of(scope: Scope) -> str:
-    app = scope.get("app")
-    router = getattr(app, "router", None)
-    for route in getattr(router, "routes", ()):
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return getattr(route, "path", "?")
-    return "unmatched"
+    # The router records the matched route in the (shared) scope; templates keep label sets small.
+    route = scope.get("route")
+    return getattr(route, "path", "unmatched") if route is not None else "unmatched"
 
 
 class MetricsMiddleware:

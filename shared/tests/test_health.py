@@ -29,3 +29,13 @@ async def test_ready_is_503_when_database_and_redis_are_down(test_settings):
         assert ready.json()["checks"]["redis"].startswith("unavailable")
         languages = await client.get("/languages?q=fi")
         assert languages.status_code == 200
+
+
+async def test_metrics_count_requests_by_route_template(service_client):
+    client = service_client("data")
+    await client.get("/languages?q=fi")
+    await client.get("/languages?q=zz")
+    text = (await client.get("/metrics")).text
+    assert 'muistot_http_requests_total{method="GET",route="/languages",service="data",status="200"}' in text
+    assert 'muistot_http_requests_total{method="GET",route="/languages",service="data",status="404"}' in text
+    assert "muistot_http_request_seconds_bucket" in text
