@@ -149,24 +149,21 @@ class Stack:
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
         """Start everything and wait until it answers; on failure stop what was started and raise."""
+        deadline = time.monotonic() + timeout
         try:
             for name in self.services:
                 self.start_service(name)
             if self.worker and has_worker():
                 self.spawn("worker", _muistot("worker"))
+            for name in self.services:
+                self.wait_http(f"{self.service_url(name)}/ready", deadline, name)
+            # Traefik last: its first health check of the error-page pool must find the services up.
             if self.gateway:
                 self.start_gateway()
-            self.wait_ready(timeout)
+                self.wait_http(f"{self.url}/ready", deadline, "traefik")
         except BaseException:
             self.stop()
             raise
-
-    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        for name in self.services:
-            self.wait_http(f"{self.service_url(name)}/ready", deadline, name)
-        if self.gateway:
-            self.wait_http(f"{self.url}/ready", deadline, "traefik")
 
     def wait_http(self, url: str, deadline: float, owner: str) -> None:
         """Poll `url` until it answers 200; fail early when a process of the stack died."""

@@ -72,7 +72,7 @@ def dynamic_config(table: RouteTable, settings: Settings, options: model.Gateway
         "servers": [{"url": f"http://127.0.0.1:{settings.metrics_port}"}]}}
     services[service_name("error-backends")] = {"loadBalancer": {
         "servers": [{"url": f"http://127.0.0.1:{settings.port_of(name)}"} for name in SERVICES],
-        "healthCheck": {"path": "/health", "interval": "2s", "timeout": "1s"},
+        "healthCheck": {"path": "/health", "interval": "2s", "unhealthyInterval": "500ms", "timeout": "1s"},
     }}
     middlewares = {name: _file_middleware(spec) for name, spec in gateway.middlewares.items()}
     return {"http": {"routers": routers, "services": services, "middlewares": middlewares}}
