@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -90,19 +89,3 @@ class AccountDeletion(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     password: str | None = Field(default=None, max_length=1000)
-
-
-class SessionOut(BaseModel):
-    id: str
-    created: dt.datetime
-    last_seen: dt.datetime
-    expires: dt.datetime
-    client: str
-    current: bool
-
-
-class ProjectRole(BaseModel):
-    id: str
-    role: Literal["admin", "moderator"]
-    published: bool
-    since: dt.datetime
