@@ -33,6 +33,13 @@ def from_ip(ip: str | None = None, **headers: str) -> dict[str, str]:
     return {"X-Forwarded-For": ip or new_ip(), **headers}
 
 
+def free_port_url(scheme: str, *, db: int = 0, path: str | None = None) -> str:
+    """A URL of a server that is not running (a port nobody listens on)."""
+    from muistot.testing.smtp_sink import free_port
+
+    return f"{scheme}://127.0.0.1:{free_port()}{path if path is not None else f'/{db}'}"
+
+
 def new_email(tag: str = "user") -> str:
     return f"{tag}-{secrets.token_hex(5)}@example.com"
 

@@ -206,3 +206,29 @@ async def test_password_endpoints_refuse_signed_in_callers(login: httpx.AsyncCli
         response = await login.post(path, json=body, headers=headers)
         assert response.status_code == 403
         assert response.json()["error"]["message"] == "Already signed-in"
+
+
+async def test_unconfirmed_registrations_are_purged_a_day_after_their_code_expired(
+        login: httpx.AsyncClient, mailbox: Mailbox, test_settings: Any) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from muistot import jobs
+    from muistot.db.engine import utcnow
+    from muistot.db.tables import login_verifiers
+
+    stale_name, stale_address = new_name("Stale"), new_email("stale")
+    fresh_name, fresh_address = new_name("Fresh"), new_email("fresh")
+    for name, address in ((stale_name, stale_address), (fresh_name, fresh_address)):
+        assert (await register(login, name, address)).status_code == 201
+    async with login.app.state.db.transaction() as conn:  # type: ignore[attr-defined]
+        stale_id = await conn.scalar(select(users.c.id).where(users.c.email_key == fold(stale_address)))
+        await conn.execute(update(login_verifiers).where(login_verifiers.c.user_id == stale_id)
+                           .values(expires_at=utcnow() - timedelta(days=2)))
+    await jobs.purge_unconfirmed_registrations(mailbox.context)
+    assert await count_users(login, stale_address) == 0
+    assert await count_users(login, fresh_address) == 1
+    # The name and the address are free again.
+    assert (await register(login, stale_name, stale_address)).status_code == 201
+    assert await count_users(login, stale_address) == 1

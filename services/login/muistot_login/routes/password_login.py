@@ -152,18 +152,17 @@ async def confirm(request: Request, user_: MaybeUser,
             verifier = (await conn.execute(
                 select(login_verifiers).where(login_verifiers.c.user_id == row["id"],
                                               login_verifiers.c.purpose == queries.REGISTER,
-                                              login_verifiers.c.expires_at > now)
+                                              login_verifiers.c.expires_at > now,
+                                              login_verifiers.c.attempts < state.settings.login_token_attempts)
                 .order_by(login_verifiers.c.id.desc()).limit(1))).mappings().first()
     if row is None or verifier is None:
         raise ApiError(404, "Not Found")
     if not same_secret(verifier["digest"], code_digest(int(row["id"]), token.strip())):
+        # Counted in its own transaction, so the 404 does not roll it back. At the limit the code is
+        # dead but its row stays, so the unconfirmed account is still purged (`muistot.jobs`).
         async with state.db.transaction() as conn:
-            attempts = int(verifier["attempts"]) + 1
-            if attempts >= state.settings.login_token_attempts:
-                await conn.execute(delete(login_verifiers).where(login_verifiers.c.id == verifier["id"]))
-            else:
-                await conn.execute(update(login_verifiers).where(login_verifiers.c.id == verifier["id"])
-                                   .values(attempts=login_verifiers.c.attempts + 1))
+            await conn.execute(update(login_verifiers).where(login_verifiers.c.id == verifier["id"])
+                               .values(attempts=login_verifiers.c.attempts + 1))
         raise ApiError(404, "Not Found")
     async with state.db.transaction() as conn:
         used = await conn.execute(delete(login_verifiers).where(login_verifiers.c.id == verifier["id"]))
