@@ -93,3 +93,10 @@ async def test_session_endpoints_need_a_session(users, method, path):
     response = await users.request(method, path)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == 401
+
+
+async def test_overlong_session_id_is_422(users, make_user):
+    user = await make_user()
+    response = await users.delete("/me/sessions/" + "a" * 65, headers=user.headers)
+    assert response.status_code == 422
+    assert response.json()["error"]["errors"][0]["loc"] == ["path", "session_id"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from muistot.auth import CurrentUser
 from muistot.errors import ApiError
@@ -51,7 +51,8 @@ async def list_sessions(request: Request, user: CurrentUser, page: PageParams) -
 
 
 @router.delete("/sessions/{session_id}", status_code=204)
-async def end_session(request: Request, user: CurrentUser, session_id: str) -> Response:
+async def end_session(request: Request, user: CurrentUser,
+                      session_id: Annotated[str, Path(min_length=1, max_length=64)]) -> Response:
     """End one of the user's sessions; another user's session id is unknown here (404)."""
     if not await _store(request).revoke_id(user.user_id, session_id):
         raise ApiError(404, "Session not found")
