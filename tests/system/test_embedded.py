@@ -1,0 +1,122 @@
+"""`muistot run` with no servers configured: SQLite under the var dir, embedded Redis, the whole stack
+through the gateway; Ctrl-C stops every process it started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import pytest
+
+from muistot.settings import SERVICES
+
+
+def free_ports(count: int) -> list[int]:
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below `pid` (by parent links in /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def embedded_run(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, int], Path]]:
+    names = ("gateway", "metrics", "redis", *SERVICES)
+    ports = dict(zip(names, free_ports(len(names)), strict=True))
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MUISTOT_")}
+    env.update({f"MUISTOT_{name.upper()}_PORT": str(port) for name, port in ports.items() if name != "redis"})
+    env.update({"MUISTOT_VAR_DIR": str(tmp_path / "var"), "MUISTOT_LOG_JSON": "false", "PYTHONUNBUFFERED": "1"})
+    output = tmp_path / "run.log"
+    with output.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "muistot.cli", "run", "--redis-port", str(ports["redis"])],
+                                   cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield process, ports, output
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_for_gateway(process: subprocess.Popen[bytes], url: str, output: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, output.read_text(errors="replace")[-3000:]
+        if "API docs" in output.read_text(errors="replace"):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no gateway at {url}: {output.read_text(errors='replace')[-3000:]}")
+
+
+def test_muistot_run_embedded_default(embedded_run, tmp_path: Path) -> None:
+    process, ports, output = embedded_run
+    gateway = f"http://127.0.0.1:{ports['gateway']}"
+    wait_for_gateway(process, gateway, output)
+    text = output.read_text()
+    assert f"gateway  {gateway}" in text and f"{gateway}/docs" in text
+
+    with httpx.Client(base_url=gateway, timeout=10) as client:
+        assert client.get("/health").status_code == 200
+        ready = client.get("/ready")
+        assert ready.status_code == 200, ready.text
+        assert client.get("/languages?q=fi").json()["alpha_3"] == "fin"  # data
+        assert client.get("/auth/oauth").status_code == 200  # login
+        assert client.get("/me").status_code == 401  # users
+        assert client.get("/admin/superusers").status_code == 401  # admin
+        assert client.get("/docs").status_code == 200
+    assert (tmp_path / "var" / "muistot.sqlite3").exists()
+    assert (tmp_path / "var" / "gateway" / "dynamic.yml").exists()
+
+    started = descendants(process.pid)
+    assert len(started) >= 6  # embedded redis, four services, traefik (and the worker)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the runner's group only
+    assert process.wait(timeout=30) == 0, output.read_text()[-3000:]
+    deadline = time.monotonic() + 5
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in started if alive(pid)]
+    assert not [name for name, port in ports.items() if listening(port)]
