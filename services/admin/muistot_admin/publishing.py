@@ -15,16 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot import audit, moderation
 from muistot.content.access import Chain, Item, ProjectRow
+from muistot.content.states import state_for_publish
 from muistot.db.engine import utcnow
 from muistot.db.tables import ReviewState, projects
 from muistot.identity import Principal
 from muistot_admin.targets import identifier_of, kind_of
-
-
-def next_state(current: str, publish: bool) -> str:
-    if publish:
-        return ReviewState.published.value
-    return ReviewState.pending.value if current == ReviewState.published else current
 
 
 async def set_project_published(conn: AsyncConnection, project: ProjectRow, publish: bool,
@@ -70,7 +65,7 @@ async def publish_target(conn: AsyncConnection, chain: Chain, publish: bool, act
     target = chain.target
     if isinstance(target, ProjectRow):
         return await set_project_published(conn, target, publish, actor)
-    new_state = next_state(target.state, publish)
+    new_state = state_for_publish(target.state, publish)
     if new_state == target.state:
         return False
     cleared = 0

@@ -24,9 +24,12 @@ def initial_state(auto_publish: bool) -> ReviewState:
     return ReviewState.published if auto_publish else ReviewState.pending
 
 
-def state_for_publish(publish: bool) -> ReviewState:
-    """The state a publish toggle sets: `publish=false` by a moderator is a rejection."""
-    return ReviewState.published if publish else ReviewState.rejected
+def state_for_publish(current: str, publish: bool) -> str:
+    """The state a publish toggle sets: `publish=false` sends a published item back to the queue
+    (`pending`); an item that is already unpublished keeps its state (the endpoint answers 304)."""
+    if publish:
+        return ReviewState.published.value
+    return ReviewState.pending.value if current == ReviewState.published else current
 
 
 def state_after_edit(current: str, auto_publish: bool) -> ReviewState:
