@@ -12,15 +12,14 @@ from fastapi.responses import Response
 from muistot import identity
 from muistot.auth import bearer_token
 from muistot.errors import ApiError, error_response
-from muistot.logs import new_request_id, valid_request_id
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/_internal/verify")
 async def verify(request: Request) -> Response:
-    request_id = valid_request_id(request.headers.get("x-request-id")) or new_request_id()
-    headers = {"X-Request-Id": request_id}
+    # X-Request-Id (the client's if valid, else a new one) is added by RequestContextMiddleware.
+    headers: dict[str, str] = {}
     try:
         token = bearer_token(request)
     except ApiError as exc:
