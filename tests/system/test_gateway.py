@@ -90,9 +90,19 @@ def test_request_id_is_kept_through_verify(system_stack, gateway, gateway_user) 
     request_id = rid()
     response = gateway.get("/me", headers={**gateway_user.headers, "X-Request-Id": request_id})
     assert response.status_code == 200
-    assert request_id in response.headers.get_list("x-request-id")
+    assert response.headers.get_list("x-request-id") == [request_id]
     assert system_stack.answered_by(request_id, "/_internal/verify") == "login"
     assert system_stack.answered_by(request_id, "/me") == "users"
+
+
+def test_one_request_id_minted_by_verify(system_stack, gateway, gateway_user) -> None:
+    """Without a client id, verify mints one: the client sees exactly it, and so does the service."""
+    response = gateway.get("/me", headers=gateway_user.headers)
+    (request_id,) = response.headers.get_list("x-request-id")
+    assert system_stack.answered_by(request_id, "/_internal/verify") == "login"
+    assert system_stack.answered_by(request_id, "/me") == "users"
+    rejected = gateway.get("/me", headers={"Authorization": "Bearer abcdefghijklmnopqrstuvwxyz0123456789"})
+    assert len(rejected.headers.get_list("x-request-id")) == 1
 
 
 @pytest.mark.parametrize("token", ["abcdefghijklmnopqrstuvwxyz0123456789", "x" * 43])

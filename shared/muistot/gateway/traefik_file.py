@@ -97,7 +97,9 @@ def static_config(settings: Settings, dynamic_path: Path, options: model.Gateway
                 "transport": LIFECYCLE,
             },
             # Prometheus metrics, the ForwardAuth hop and the error pages; never published.
-            model.INTERNAL: {"address": f"127.0.0.1:{settings.metrics_port}", "transport": LIFECYCLE},
+            # Only Traefik itself calls it: keep the client address ForwardAuth forwards.
+            model.INTERNAL: {"address": f"127.0.0.1:{settings.metrics_port}", "transport": LIFECYCLE,
+                             "forwardedHeaders": {"trustedIPs": ["127.0.0.1/32", "::1/128"]}},
         },
         "ping": {"entryPoint": model.WEB, "manualRouting": True},
         "metrics": {"prometheus": {"entryPoint": model.INTERNAL, "addRoutersLabels": True}},
