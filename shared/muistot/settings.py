@@ -91,6 +91,12 @@ class Settings(BaseSettings):
     admin_port: int = 5613
     data_port: int = 5614
     metrics_port: int = 5690
+    # Where the gateway-side helpers (/docs specs, aggregate /ready) reach each service; empty means
+    # 127.0.0.1 and the port above (compose and Kubernetes set their service names here).
+    login_url: str = ""
+    users_url: str = ""
+    admin_url: str = ""
+    data_url: str = ""
 
     @field_validator("database_url", "redis_url", "session_redis_url", "cache_redis_url", "mail_url",
                      "files_url", "public_url")

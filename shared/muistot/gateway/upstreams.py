@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 from muistot.settings import Settings
 
 
 def service_url(settings: Settings, service: str) -> str:
-    """`<service>_url` if the settings have one, else `MUISTOT_<SERVICE>_URL`, else 127.0.0.1:<port>."""
-    configured = getattr(settings, f"{service}_url", "") or os.environ.get(f"MUISTOT_{service.upper()}_URL", "")
+    """`MUISTOT_<SERVICE>_URL` if set, else 127.0.0.1 and the service's port."""
+    configured = str(getattr(settings, f"{service}_url"))
     return (configured or f"http://127.0.0.1:{settings.port_of(service)}").rstrip("/")
