@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m muistot.bench", description=__doc__)
     parser.add_argument("--embedded", action="store_true", help="SQLite + fakeredis instead of MariaDB + Redis")
     parser.add_argument("--requests", type=int, default=3000, help="measured requests per case")
-    parser.add_argument("--concurrency", type=int, default=8, help="keep-alive connections per case")
+    parser.add_argument("--concurrency", default="2,8",
+                        help="keep-alive connections per case, one table per comma-separated value")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="muistot-bench-") as tmp:
         var = Path(tmp)
@@ -78,17 +79,19 @@ def main(argv: list[str] | None = None) -> int:
             if args.embedded:
                 print("embedded mode needs `make run` style Redis; use the default mode", file=sys.stderr)
                 return 2
+            levels = [int(level) for level in args.concurrency.split(",")]
             with stack:
-                results = asyncio.run(measure(stack, settings, args.requests, args.concurrency))
+                tables = [(level, asyncio.run(measure(stack, settings, args.requests, level))) for level in levels]
         finally:
             if database is not None:
                 from muistot.testing.plugin import _admin_execute, _drop_redis_prefix
 
                 _admin_execute(f"DROP DATABASE IF EXISTS `{database}`")
                 asyncio.run(_drop_redis_prefix(settings))
-    print(f"\n{args.requests} requests per case over {args.concurrency} keep-alive connections, "
-          f"{os.cpu_count()} CPUs; one uvicorn process per service\n")
-    print(table(results))
+    for level, results in tables:
+        print(f"\n{args.requests} requests per case over {level} keep-alive connections, "
+              f"{os.cpu_count()} CPUs; one uvicorn process per service\n")
+        print(table(results))
     return 0
 
 
