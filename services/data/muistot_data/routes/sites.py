@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -17,7 +18,7 @@ from muistot_data.models import Output, Site, Sites
 from muistot_data.queries import memories as memory_queries
 from muistot_data.queries import sites as queries
 from muistot_data.queries.sites import BBox, Nearest
-from muistot_data.responses import read_response
+from muistot_data.responses import JSON, read_response
 
 router = APIRouter(tags=["sites"])
 
@@ -72,37 +73,36 @@ def _feature(site: Site) -> dict[str, Any]:
             "properties": {"id": site.id, "name": site.info.name, "memories_count": site.memories_count}}
 
 
-@router.get("/projects/{project}/sites", response_model=Sites)
-async def list_sites(request: Request, project: ProjectPath, user: MaybeUser, n: N = None, lat: Lat = None,
-                     lon: Lon = None, bbox: BBoxQuery = None) -> Response:
-    """All visible sites, the `n` nearest to `lat`/`lon`, and/or those inside a `bbox` viewport."""
+async def _site_listing(request: Request, project: str, user: MaybeUser, filters: tuple[N, Lat, Lon, BBoxQuery],
+                        render: Callable[[list[Site]], Output], media_type: str = JSON) -> Response:
+    """The visible sites of a project with the list filters, shaped by `render` (cached for anonymous)."""
+    n, lat, lon, bbox = filters
     nearest, box = parse_nearest(n, lat, lon), parse_bbox(bbox)
     state = request.app.state
     lang = requested_read_language(request, state.settings)
     async with state.db.connect() as conn:
         chain = (await load_chain(conn, user, project)).require_listable()
 
-        async def build() -> Sites:
-            return Sites(items=await queries.list_sites(conn, chain, lang, bbox=box, nearest=nearest))
+        async def build() -> Output:
+            return render(await queries.list_sites(conn, chain, lang, bbox=box, nearest=nearest))
 
-        return await read_response(request, user, chain.project.id, lang, build)
+        return await read_response(request, user, chain.project.id, lang, build, media_type=media_type)
+
+
+@router.get("/projects/{project}/sites", response_model=Sites)
+async def list_sites(request: Request, project: ProjectPath, user: MaybeUser, n: N = None, lat: Lat = None,
+                     lon: Lon = None, bbox: BBoxQuery = None) -> Response:
+    """All visible sites, the `n` nearest to `lat`/`lon`, and/or those inside a `bbox` viewport."""
+    return await _site_listing(request, project, user, (n, lat, lon, bbox), lambda found: Sites(items=found))
 
 
 @router.get("/projects/{project}/sites.geojson", response_model=GeoJson)
 async def sites_geojson(request: Request, project: ProjectPath, user: MaybeUser, n: N = None, lat: Lat = None,
                         lon: Lon = None, bbox: BBoxQuery = None) -> Response:
     """The visible sites as a GeoJSON FeatureCollection (Point `[lon, lat]`), with the same filters."""
-    nearest, box = parse_nearest(n, lat, lon), parse_bbox(bbox)
-    state = request.app.state
-    lang = requested_read_language(request, state.settings)
-    async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project)).require_listable()
-
-        async def build() -> GeoJson:
-            found = await queries.list_sites(conn, chain, lang, bbox=box, nearest=nearest)
-            return GeoJson(features=[_feature(site) for site in found])
-
-        return await read_response(request, user, chain.project.id, lang, build, media_type="application/geo+json")
+    return await _site_listing(request, project, user, (n, lat, lon, bbox),
+                               lambda found: GeoJson(features=[_feature(site) for site in found]),
+                               media_type="application/geo+json")
 
 
 @router.get("/projects/{project}/sites/{site}", response_model=Site)
