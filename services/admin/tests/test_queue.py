@@ -140,6 +140,8 @@ async def test_reject_mails_the_reason_to_the_author(admin_client, app_state, co
     mine = [mail for mail in queued if mail.to == world.author.email]
     assert len(mine) == 1
     assert "Sisältää <b>mainoksen</b>" in mine[0].text
+    # The author has no language of their own: the default (fi).
+    assert mine[0].subject == "Muistotkartalla: kommenttiasi ei julkaistu"
     assert "&lt;b&gt;mainoksen&lt;/b&gt;" in mine[0].html
     entries = await content.audit_actions(world.project_id)
     assert entries[-1] == ("reject", world.moderator.username, "comment", str(world.comment))

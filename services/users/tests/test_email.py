@@ -147,3 +147,27 @@ async def test_confirm_needs_a_token(users, make_user):
                                               ("/me/email/confirm", {"token": "abc"})])
 async def test_email_endpoints_need_a_session(users, path, params):
     assert (await users.post(path, params=params)).status_code == 401
+
+
+async def test_mails_are_in_the_requested_language_and_the_owners_notice_in_the_owners(users, make_user, mailbox):
+    user, owner = await make_user(), await make_user()
+    async with users.app.state.db.transaction() as conn:
+        await conn.execute(users_table.update().where(users_table.c.id == owner.id).values(lang="en"))
+    new_address = f"lang-{user.username.lower()}@example.com"
+    response = await users.post("/me/email", params={"email": new_address},
+                                headers={**user.headers, "Muistot-Language": "en"})
+    assert response.status_code == 200
+    [link] = await mailbox(new_address)
+    assert (link.lang, link.subject) == ("en", "Muistotkartalla: confirm your new e-mail address")
+    assert "Confirm Address" in link.html
+    [notice] = await mailbox(user.email)
+    assert (notice.lang, notice.subject) == ("en", "Muistotkartalla: change of e-mail address")
+
+    # No language asked for: the default (fi). The owner of a taken address gets their own language.
+    again = await users.post("/me/email", params={"email": owner.email}, headers=bearer(new_token(response)))
+    assert again.status_code == 200
+    notices = await mailbox(user.email)
+    assert notices[0].subject == "Muistotkartalla: sähköpostiosoitteen vaihto"  # newest first
+    [in_use] = await mailbox(owner.email)
+    assert (in_use.lang, in_use.subject) == ("en", "Muistotkartalla: e-mail address already in use")
+    assert "<a " not in in_use.html  # a notice without a link has no button

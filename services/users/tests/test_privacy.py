@@ -155,6 +155,7 @@ async def test_delete_by_mailed_code(users, make_user, mailbox, extra_session, i
     [mail] = await mailbox(user.email)
     code = re.search(r"#account-delete:token=(\d+)", mail.text).group(1)
     assert len(code) >= 6 and code in mail.text.split("#", 1)[0]
+    assert (mail.lang, mail.subject) == ("fi", "Muistotkartalla: vahvista tilisi poistaminen")  # the default
     deleted = await users.delete("/me/account", params={"token": code}, headers=user.headers)
     assert deleted.status_code == 204
     assert not await is_live(device) and not await is_live(user.token)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from muistot.accounts import is_superuser
 from muistot.auth import CurrentUser
+from muistot.content.language import requested_write_language
 from muistot.db.engine import utcnow
 from muistot.db.tables import users
 from muistot.errors import ApiError
@@ -53,23 +54,25 @@ async def request_email_change(request: Request, user: CurrentUser,
         account = await load_account(conn, user.user_id)
         if account["email"] is not None and account["email_key"] == fold(email):
             return Response(status_code=304)
-        owner = await conn.scalar(select(users.c.id).where(users.c.email_key == fold(email)))
+        owner = (await conn.execute(select(users.c.id, users.c.lang).where(users.c.email_key == fold(email)))).first()
         superuser = await is_superuser(conn, user.user_id)
     await limits.limiter(request).hit((limits.MAIL_PER_USER, str(user.user_id)),
                                       (limits.MAIL_PER_IP, limits.ip_of(request)),
                                       (limits.MAIL_PER_ADDRESS, fold(email)))
+    lang = requested_write_language(request, state.settings)
     async with state.db.transaction() as conn:
         if owner is None:
             token = one_time_secrets.new_link_token()
             await one_time_secrets.issue(conn, user.user_id, one_time_secrets.EMAIL_CHANGE, token,
                                          lifetime=dt.timedelta(hours=LINK_LIFETIME_HOURS), payload=email)
-            message = mails.email_change_link(email, account["username"], _link(request, token), LINK_LIFETIME_HOURS)
-        else:
-            message = mails.email_in_use_notice(email)
+            message = mails.email_change_link(email, account["username"], _link(request, token), LINK_LIFETIME_HOURS,
+                                              lang)
+        else:  # the address's owner did not ask for this: their own language, not the requester's
+            message = mails.email_in_use_notice(email, owner.lang or state.settings.default_language)
         # Queued before the commit: if Redis is down, the request fails whole (503) and no link exists.
         await enqueue(state.redis, message)
         if account["email"]:
-            await enqueue(state.redis, mails.email_change_notice(account["email"], account["username"], email))
+            await enqueue(state.redis, mails.email_change_notice(account["email"], account["username"], email, lang))
     token = await replace_session(request, user, username=account["username"], superuser=superuser)
     return login_response(token)
 

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from muistot.auth import CurrentUser
 from muistot.content import generations
+from muistot.content.language import requested_write_language
 from muistot.errors import ApiError
 from muistot.mail import enqueue
 from muistot.text import fold
@@ -63,8 +64,9 @@ async def request_account_deletion(request: Request, user: CurrentUser) -> Respo
     async with state.db.transaction() as conn:
         await one_time_secrets.issue(conn, user.user_id, one_time_secrets.ACCOUNT_DELETE, code,
                                      lifetime=dt.timedelta(minutes=CODE_LIFETIME_MINUTES))
-        await enqueue(state.redis, mails.account_deletion_code(account["email"], account["username"], code, link,
-                                                               CODE_LIFETIME_MINUTES))
+        await enqueue(state.redis, mails.account_deletion_code(
+            account["email"], account["username"], code, link, CODE_LIFETIME_MINUTES,
+            requested_write_language(request, state.settings)))
     return Response(status_code=204)
 
 
