@@ -13,7 +13,6 @@ from sqlalchemy import delete, false, select
 from muistot.db.engine import utcnow
 from muistot.db.tables import login_verifiers, users
 from muistot.mail.delivery import Courier
-from muistot.mail.drivers import mailer_from_url
 from muistot.worker import WorkerContext, job
 
 log = logging.getLogger("muistot.jobs")
@@ -27,8 +26,7 @@ def courier_for(ctx: WorkerContext) -> Courier:
     """One courier (and mail driver) per worker context, made on first use."""
     courier = _couriers.get(id(ctx))
     if courier is None or courier.redis is not ctx.redis:
-        courier = Courier(redis=ctx.redis, mailer=mailer_from_url(ctx.settings.mail_url),
-                          sender=ctx.settings.mail_sender, max_age=ctx.settings.mail_max_age_seconds)
+        courier = Courier.from_settings(ctx.redis, ctx.settings)
         _couriers[id(ctx)] = courier
     return courier
 

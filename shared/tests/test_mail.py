@@ -17,7 +17,7 @@ import pytest_asyncio
 from muistot.mail import MailMessage, enqueue
 from muistot.mail.delivery import Courier, backoff
 from muistot.mail.drivers import FileMailer, LogMailer, MailConfigError, SmtpMailer, mailer_from_url
-from muistot.mail.outbox import OUTBOX, RETRY, WORKERS, processing_key
+from muistot.mail.outbox import OUTBOX, RETRY, WORKERS, OutboxCipher, outbox_cipher, processing_key
 from muistot.mail.templates import login_mail, register_mail
 from muistot.redis import RedisClients
 from muistot.settings import Settings
@@ -38,6 +38,11 @@ async def redis(test_settings: Settings) -> AsyncIterator[RedisClients]:
         await clients.close()
 
 
+@pytest.fixture
+def cipher(test_settings: Settings) -> OutboxCipher:
+    return outbox_cipher(test_settings.identity_secret)
+
+
 def message(to: str = "alice@example.com", **overrides: object) -> MailMessage:
     values: dict[str, object] = {"to": to, "subject": "Hello", "text": "plain body\n", "html": "<p>html body</p>",
                                  "kind": "test"}
@@ -50,10 +55,11 @@ def read_eml(directory: Path) -> list[email.message.EmailMessage]:
             for path in sorted(directory.glob("*.eml"))]
 
 
-async def test_file_driver_writes_one_multipart_eml_per_message(redis: RedisClients, tmp_path: Path) -> None:
-    courier = Courier(redis, FileMailer(tmp_path), SENDER, max_age=3600)
-    await enqueue(redis, message("alice@example.com"))
-    await enqueue(redis, message("bob@example.com"))
+async def test_file_driver_writes_one_multipart_eml_per_message(redis: RedisClients, cipher: OutboxCipher,
+                                                                 test_settings: Settings, tmp_path: Path) -> None:
+    courier = Courier(redis, FileMailer(tmp_path), SENDER, max_age=3600, cipher=cipher)
+    await enqueue(redis, message("alice@example.com"), test_settings)
+    await enqueue(redis, message("bob@example.com"), test_settings)
     report = await courier.run_once()
     assert report.sent == 2
     mails = read_eml(tmp_path)
@@ -67,11 +73,12 @@ async def test_file_driver_writes_one_multipart_eml_per_message(redis: RedisClie
     assert await redis.cache.llen(redis.key(processing_key(courier.worker_id))) == 0
 
 
-async def test_smtp_driver_delivers_to_a_plain_sink(redis: RedisClients) -> None:
+async def test_smtp_driver_delivers_to_a_plain_sink(redis: RedisClients, cipher: OutboxCipher,
+                                                    test_settings: Settings) -> None:
     sink = SmtpSink().start()
     try:
-        courier = Courier(redis, mailer_from_url(sink.url), SENDER, max_age=3600)
-        await enqueue(redis, message("carol@example.com", subject="Päivää"))
+        courier = Courier(redis, mailer_from_url(sink.url), SENDER, max_age=3600, cipher=cipher)
+        await enqueue(redis, message("carol@example.com", subject="Päivää"), test_settings)
         assert (await courier.run_once()).sent == 1
     finally:
         sink.stop()
@@ -81,16 +88,17 @@ async def test_smtp_driver_delivers_to_a_plain_sink(redis: RedisClients) -> None
 
 
 async def test_failed_delivery_is_logged_retried_with_backoff_and_delivered_when_the_server_is_up(
-        redis: RedisClients, caplog: pytest.LogCaptureFixture) -> None:
+        redis: RedisClients, cipher: OutboxCipher, test_settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
     sink = SmtpSink()  # not started yet: connections are refused
-    courier = Courier(redis, mailer_from_url(sink.url + "?timeout=2"), SENDER, max_age=3600)
-    await enqueue(redis, message("dave@example.com"))
+    courier = Courier(redis, mailer_from_url(sink.url + "?timeout=2"), SENDER, max_age=3600, cipher=cipher)
+    await enqueue(redis, message("dave@example.com"), test_settings)
     with caplog.at_level(logging.WARNING, logger="muistot.mail.delivery"):
         report = await courier.run_once()
     assert report.failed == 1
     assert any("attempt 1" in r.getMessage() and "retrying" in r.getMessage() for r in caplog.records)
     [(raw, due)] = await redis.cache.zrange(redis.key(RETRY), 0, -1, withscores=True)
-    assert MailMessage.from_json(raw).attempts == 1
+    assert cipher.open(raw).attempts == 1
+    assert b"dave@example.com" not in raw and b"plain body" not in raw  # the retry is encrypted too
     assert due > time.time()
     # Not due yet: nothing happens.
     assert (await courier.run_once()).failed == 0
@@ -108,10 +116,11 @@ async def test_failed_delivery_is_logged_retried_with_backoff_and_delivered_when
     assert await redis.cache.zcard(redis.key(RETRY)) == 0
 
 
-async def test_expired_mail_is_dropped_with_a_log_line(redis: RedisClients, tmp_path: Path,
+async def test_expired_mail_is_dropped_with_a_log_line(redis: RedisClients, cipher: OutboxCipher,
+                                                       test_settings: Settings, tmp_path: Path,
                                                        caplog: pytest.LogCaptureFixture) -> None:
-    courier = Courier(redis, FileMailer(tmp_path), SENDER, max_age=3600)
-    await enqueue(redis, message("erin@example.com", expires_at=time.time() - 1))
+    courier = Courier(redis, FileMailer(tmp_path), SENDER, max_age=3600, cipher=cipher)
+    await enqueue(redis, message("erin@example.com", expires_at=time.time() - 1), test_settings)
     with caplog.at_level(logging.ERROR, logger="muistot.mail.delivery"):
         report = await courier.run_once()
     assert report.dropped == 1
@@ -119,9 +128,10 @@ async def test_expired_mail_is_dropped_with_a_log_line(redis: RedisClients, tmp_
     assert any("dropping" in r.getMessage() and "expired" in r.getMessage() for r in caplog.records)
 
 
-async def test_undeliverable_mail_is_retried_until_it_expires_then_dropped(redis: RedisClients) -> None:
-    courier = Courier(redis, mailer_from_url(SmtpSink().url + "?timeout=2"), SENDER, max_age=3600)
-    await enqueue(redis, message("frank@example.com", expires_at=time.time() + 60))
+async def test_undeliverable_mail_is_retried_until_it_expires_then_dropped(redis: RedisClients, cipher: OutboxCipher,
+                                                                           test_settings: Settings) -> None:
+    courier = Courier(redis, mailer_from_url(SmtpSink().url + "?timeout=2"), SENDER, max_age=3600, cipher=cipher)
+    await enqueue(redis, message("frank@example.com", expires_at=time.time() + 60), test_settings)
     now = time.time()
     dropped = 0
     for _ in range(10):
@@ -133,12 +143,13 @@ async def test_undeliverable_mail_is_retried_until_it_expires_then_dropped(redis
     assert await redis.cache.llen(redis.key(OUTBOX)) == 0
 
 
-async def test_mail_held_by_a_crashed_worker_is_delivered_by_another(redis: RedisClients, tmp_path: Path) -> None:
+async def test_mail_held_by_a_crashed_worker_is_delivered_by_another(redis: RedisClients, cipher: OutboxCipher,
+                                                                     tmp_path: Path) -> None:
     # A worker took the message off the outbox and died before sending it (no heartbeat any more).
     dead = "dead-worker"
-    await redis.cache.lpush(redis.key(processing_key(dead)), message("gina@example.com").to_json())
+    await redis.cache.lpush(redis.key(processing_key(dead)), cipher.seal(message("gina@example.com")))
     await redis.cache.sadd(redis.key(WORKERS), dead)
-    courier = Courier(redis, FileMailer(tmp_path), SENDER, max_age=3600)
+    courier = Courier(redis, FileMailer(tmp_path), SENDER, max_age=3600, cipher=cipher)
     report = await courier.run_once()
     assert report.reclaimed == 1
     assert report.sent == 1
@@ -146,22 +157,23 @@ async def test_mail_held_by_a_crashed_worker_is_delivered_by_another(redis: Redi
     assert not await redis.cache.sismember(redis.key(WORKERS), dead)
 
 
-async def test_a_live_workers_mail_is_left_alone(redis: RedisClients, tmp_path: Path) -> None:
-    busy = Courier(redis, FileMailer(tmp_path), SENDER, max_age=3600)
+async def test_a_live_workers_mail_is_left_alone(redis: RedisClients, cipher: OutboxCipher, tmp_path: Path) -> None:
+    busy = Courier(redis, FileMailer(tmp_path), SENDER, max_age=3600, cipher=cipher)
     await busy.heartbeat()
-    await redis.cache.lpush(redis.key(processing_key(busy.worker_id)), message("hank@example.com").to_json())
-    other = Courier(redis, FileMailer(tmp_path), SENDER, max_age=3600)
+    await redis.cache.lpush(redis.key(processing_key(busy.worker_id)), cipher.seal(message("hank@example.com")))
+    other = Courier(redis, FileMailer(tmp_path), SENDER, max_age=3600, cipher=cipher)
     assert (await other.run_once()).reclaimed == 0
     assert await redis.cache.llen(redis.key(processing_key(busy.worker_id))) == 1
 
 
-async def test_log_driver_logs_recipient_and_subject_only(redis: RedisClients,
+async def test_log_driver_logs_recipient_and_subject_only(redis: RedisClients, cipher: OutboxCipher,
+                                                          test_settings: Settings,
                                                           caplog: pytest.LogCaptureFixture) -> None:
     token = secrets.token_urlsafe(32)
     mail = login_mail(to="ivan@example.com", user="Ivan", token=token, verified=True, lang="en",
                       public_url="http://frontend", expires_at=time.time() + 600)
-    await enqueue(redis, mail)
-    courier = Courier(redis, LogMailer(), SENDER, max_age=3600)
+    await enqueue(redis, mail, test_settings)
+    courier = Courier(redis, LogMailer(), SENDER, max_age=3600, cipher=cipher)
     with caplog.at_level(logging.DEBUG):
         assert (await courier.run_once()).sent == 1
     lines = [r.getMessage() for r in caplog.records]

@@ -12,7 +12,7 @@ import pytest
 
 from muistot.mail.delivery import Courier, backoff
 from muistot.mail.drivers import mailer_from_url
-from muistot.mail.outbox import RETRY
+from muistot.mail.outbox import RETRY, outbox_cipher
 from muistot.settings import Settings
 from muistot.testing.smtp_sink import SmtpSink
 
@@ -21,7 +21,7 @@ from .conftest import Mailbox, from_ip, link_in, new_email
 
 def courier(login: httpx.AsyncClient, settings: Settings, url: str) -> Courier:
     return Courier(login.app.state.redis, mailer_from_url(url), settings.mail_sender,  # type: ignore[attr-defined]
-                   max_age=settings.mail_max_age_seconds)
+                   max_age=settings.mail_max_age_seconds, cipher=outbox_cipher(settings.identity_secret))
 
 
 async def test_full_flow_through_smtp(login: httpx.AsyncClient, mailbox: Mailbox, test_settings: Settings,

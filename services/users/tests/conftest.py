@@ -80,12 +80,13 @@ def add_content(users) -> Callable[..., Awaitable[dict]]:
 @pytest.fixture
 def mailbox(users) -> Callable[[str], Awaitable[list]]:
     """`await mailbox(address)` → the queued messages to that address, newest first (the worker is not running)."""
-    from muistot.mail.outbox import OUTBOX, MailMessage
+    from muistot.mail.outbox import OUTBOX, MailMessage, outbox_cipher
 
     async def read(address: str) -> list[MailMessage]:
         redis = users.app.state.redis
         raw = await redis.cache.lrange(redis.key(OUTBOX), 0, -1)
-        return [message for message in map(MailMessage.from_json, raw) if message.to == address]
+        cipher = outbox_cipher(users.app.state.settings.identity_secret)  # the outbox is encrypted at rest
+        return [message for message in map(cipher.open, raw) if message.to == address]
 
     return read
 

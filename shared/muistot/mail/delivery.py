@@ -4,11 +4,13 @@ Every step is logged with the message id and kind, never the body (it holds link
 A message is retried with exponential backoff (5 s, 10 s, 20 s … at most 10 min) and dropped, with
 an error in the log, only once it has expired: its own `expires_at`, or `created_at` plus
 MUISTOT_MAIL_MAX_AGE_SECONDS for mail without one.
+
+Entries are decrypted here and re-encrypted (fresh nonce) when a failed message goes to the retry set;
+an entry that cannot be decrypted (e.g. MUISTOT_IDENTITY_SECRET changed) is logged by id and dropped.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -16,10 +18,20 @@ from dataclasses import dataclass, field
 
 from redis.exceptions import WatchError
 
-from muistot.mail.drivers import Mailer
+from muistot.mail.drivers import Mailer, mailer_from_url
 from muistot.mail.mime import to_email
-from muistot.mail.outbox import OUTBOX, RETRY, WORKERS, MailMessage, alive_key, processing_key
+from muistot.mail.outbox import (
+    OUTBOX,
+    RETRY,
+    WORKERS,
+    OutboxCipher,
+    UnreadableMail,
+    alive_key,
+    outbox_cipher,
+    processing_key,
+)
 from muistot.redis import RedisClients
+from muistot.settings import Settings
 
 log = logging.getLogger("muistot.mail.delivery")
 
@@ -51,7 +63,13 @@ class Courier:
     mailer: Mailer
     sender: str
     max_age: float
+    cipher: OutboxCipher
     worker_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @classmethod
+    def from_settings(cls, redis: RedisClients, settings: Settings) -> Courier:
+        return cls(redis=redis, mailer=mailer_from_url(settings.mail_url), sender=settings.mail_sender,
+                   max_age=settings.mail_max_age_seconds, cipher=outbox_cipher(settings.identity_secret))
 
     def _k(self, name: str) -> str:
         return self.redis.key(name)
@@ -112,7 +130,7 @@ class Courier:
                 return 0
         return len(due)
 
-    async def _done(self, raw: bytes, retry_at: float | None = None, retry_raw: str | None = None) -> None:
+    async def _done(self, raw: bytes, retry_at: float | None = None, retry_raw: bytes | None = None) -> None:
         async with self.redis.cache.pipeline(transaction=True) as pipe:
             if retry_at is not None and retry_raw is not None:
                 pipe.zadd(self._k(RETRY), {retry_raw: retry_at})
@@ -121,9 +139,13 @@ class Courier:
 
     async def _deliver(self, raw: bytes, report: DeliveryReport, now: float | None) -> None:
         try:
-            message = MailMessage.from_json(raw)
-        except (ValueError, TypeError, json.JSONDecodeError):
-            log.error("dropping an unreadable mail message from the outbox")
+            message = self.cipher.open(raw)
+        except UnreadableMail as exc:
+            if exc.mail_id:
+                log.error("dropping mail %s: it cannot be decrypted (was MUISTOT_IDENTITY_SECRET changed?)",
+                          exc.mail_id)
+            else:
+                log.error("dropping an unreadable entry from the mail outbox")
             report.dropped += 1
             await self._done(raw)
             return
@@ -144,7 +166,7 @@ class Courier:
                         message.id, message.kind, message.attempts, self.mailer.name, type(exc).__name__,
                         str(exc)[:200], delay)
             report.failed += 1
-            await self._done(raw, moment + delay, message.to_json())
+            await self._done(raw, moment + delay, self.cipher.seal(message))
             await self.heartbeat()
             return
         log.info("mail %s (%s) sent via %s", message.id, message.kind, self.mailer.name)

@@ -17,8 +17,8 @@ def to_email(message: MailMessage, sender: str) -> EmailMessage:
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
     mime["Message-ID"] = make_msgid(idstring=message.id, domain=domain)
     mime["X-Muistot-Mail-Id"] = message.id
-    if message.lang:
-        mime["Content-Language"] = message.lang
     mime.set_content(message.text)
     mime.add_alternative(message.html, subtype="html")
+    if message.lang:  # after the content: setting it clears every Content-* header
+        mime["Content-Language"] = message.lang
     return mime

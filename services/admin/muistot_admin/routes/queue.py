@@ -59,7 +59,7 @@ async def post_decision(request: Request, kind: Annotated[ItemKind, Path()],
         changed, mail = await decide(conn, chain, decision, caller, state.settings.default_language)
         if mail is not None:
             # Queued before the commit: if Redis is down the decision is rolled back (503), not half-done.
-            await enqueue(state.redis, mail)
+            await enqueue(state.redis, mail, state.settings)
     if not changed:
         return unchanged()
     await generations.bump(state.redis, chain.project.id)

@@ -48,7 +48,8 @@ async def send_login_link(request: Request, *, user_id: int | None, username: st
         token, expires = await links.issue(state.redis, key, user_id=user_id, username=username, email=email)
     lang = requested_write_language(request, state.settings)
     await enqueue(state.redis, login_mail(to=email, user=username, token=token, verified=verified, lang=lang,
-                                          public_url=state.settings.public_url, expires_at=expires, kind=kind))
+                                          public_url=state.settings.public_url, expires_at=expires, kind=kind),
+                  state.settings)
 
 
 @router.post("/email", status_code=204, response_class=Response,

@@ -131,7 +131,8 @@ async def _register(request: Request, body: Registration, password_hash: str) ->
         # Queued before the commit: if Redis fails, the registration is rolled back with a 503.
         await enqueue(state.redis, register_mail(
             to=body.email, user=body.username, code=code, lang=requested_write_language(request, state.settings),
-            public_url=state.settings.public_url, expires_at=time.time() + CODE_LIFETIME.total_seconds()))
+            public_url=state.settings.public_url, expires_at=time.time() + CODE_LIFETIME.total_seconds()),
+            state.settings)
 
 
 @router.post("/confirm", status_code=200, response_class=Response,

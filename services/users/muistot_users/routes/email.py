@@ -70,9 +70,10 @@ async def request_email_change(request: Request, user: CurrentUser,
         else:  # the address's owner did not ask for this: their own language, not the requester's
             message = mails.email_in_use_notice(email, owner.lang or state.settings.default_language)
         # Queued before the commit: if Redis is down, the request fails whole (503) and no link exists.
-        await enqueue(state.redis, message)
+        await enqueue(state.redis, message, state.settings)
         if account["email"]:
-            await enqueue(state.redis, mails.email_change_notice(account["email"], account["username"], email, lang))
+            await enqueue(state.redis, mails.email_change_notice(account["email"], account["username"], email, lang),
+                          state.settings)
     token = await replace_session(request, user, username=account["username"], superuser=superuser)
     return login_response(token)
 

@@ -66,7 +66,7 @@ async def request_account_deletion(request: Request, user: CurrentUser) -> Respo
                                      lifetime=dt.timedelta(minutes=CODE_LIFETIME_MINUTES))
         await enqueue(state.redis, mails.account_deletion_code(
             account["email"], account["username"], code, link, CODE_LIFETIME_MINUTES,
-            requested_write_language(request, state.settings)))
+            requested_write_language(request, state.settings)), state.settings)
     return Response(status_code=204)
 
 
