@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
-import socket
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,38 +21,19 @@ import pytest
 from redis.asyncio import Redis
 
 from muistot.db.engine import create_engine
-from muistot.db.tables import superusers, users
 from muistot.runner import Stack
 from muistot.sessions import SessionStore
 from muistot.settings import SERVICES, Settings
-from muistot.text import fold
+from muistot.testing.factories import TestUser, insert_signed_in_user
+from muistot.testing.ports import free_ports
 
 T = TypeVar("T")
 PORT_FIELDS = ("gateway_port", "metrics_port", *(f"{name}_port" for name in SERVICES))
-
-
-def free_ports(count: int) -> list[int]:
-    with ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
+GatewayUser = TestUser  # a user with a live session, signed in as the gateway's clients are
 
 
 def new_request_id() -> str:
     return uuid.uuid4().hex
-
-
-@dataclass
-class GatewayUser:
-    id: int
-    username: str
-    token: str
-    session_id: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
 
 
 @dataclass
@@ -110,23 +88,15 @@ class RunningStack:
 
 
 async def create_user(settings: Settings, *, superuser: bool = False) -> GatewayUser:
-    username = f"Gw{secrets.token_hex(5)}"
-    email = f"{username.lower()}@example.com"
+    """A user row with a live session, written from outside the stack's processes."""
     engine = create_engine(settings)
     redis = Redis.from_url(settings.session_redis_url)
     try:
-        async with engine.begin() as conn:
-            result = await conn.execute(users.insert().values(
-                username=username, username_key=fold(username), email=email, email_key=fold(email), verified=True))
-            user_id = int(result.inserted_primary_key[0])
-            if superuser:
-                await conn.execute(superusers.insert().values(user_id=user_id))
         store = SessionStore(redis, settings.redis_prefix, settings.session_idle_seconds, settings.session_max_seconds)
-        token, session = await store.create(user_id, username, superuser, client="system-test")
+        return await insert_signed_in_user(engine, store, superuser=superuser, client="system-test")
     finally:
         await engine.dispose()
         await redis.aclose()
-    return GatewayUser(id=user_id, username=username, token=token, session_id=session.id)
 
 
 def stack_settings(base: Settings, **overrides: object) -> Settings:

@@ -10,10 +10,8 @@ import argparse
 import asyncio
 import os
 import secrets
-import socket
 import sys
 import tempfile
-from contextlib import ExitStack
 from pathlib import Path
 
 from muistot.accounts import create_session_for_email
@@ -21,14 +19,7 @@ from muistot.bench.load import Result, run, table
 from muistot.migrate import upgrade
 from muistot.runner import Stack
 from muistot.settings import SERVICES, Settings
-
-
-def free_ports(count: int) -> list[int]:
-    with ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
+from muistot.testing.ports import free_ports
 
 
 def bench_settings(var: Path, embedded: bool) -> tuple[Settings, str | None]:

@@ -13,7 +13,6 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -25,9 +24,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from muistot import migrate
-from muistot.db.tables import superusers, users
 from muistot.settings import Settings
-from muistot.text import fold
+from muistot.testing.factories import TestUser, insert_signed_in_user
 
 MYSQL_SERVER = os.environ.get("MUISTOT_TEST_MYSQL_URL", "mysql+aiomysql://root@127.0.0.1:3306")
 REDIS_SERVER = os.environ.get("MUISTOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -118,35 +116,13 @@ async def service_client(test_settings: Settings) -> AsyncIterator[Callable[[str
             await context.__aexit__(None, None, None)
 
 
-@dataclass
-class TestUser:
-    id: int
-    username: str
-    email: str
-    token: str
-    session_id: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
 @pytest_asyncio.fixture(scope="session")
 async def make_user(service_client: Callable[[str], httpx.AsyncClient]) -> Callable[..., Any]:
     """`await make_user(superuser=False)` → a verified user with a live session (a TestUser)."""
-    app = service_client("login").app  # type: ignore[attr-defined]
+    state = service_client("login").app.state  # type: ignore[attr-defined]
 
     async def create(*, superuser: bool = False, username: str | None = None, email: str | None = None) -> TestUser:
-        username = username or f"Tester{secrets.token_hex(4)}"
-        email = email or f"{username.lower()}@example.com"
-        async with app.state.db.transaction() as conn:
-            result = await conn.execute(users.insert().values(
-                username=username, username_key=fold(username), email=email, email_key=fold(email),
-                verified=True))
-            user_id = int(result.inserted_primary_key[0])
-            if superuser:
-                await conn.execute(superusers.insert().values(user_id=user_id))
-        token, session = await app.state.sessions.create(user_id, username, superuser, client="pytest")
-        return TestUser(id=user_id, username=username, email=email, token=token, session_id=session.id)
+        return await insert_signed_in_user(state.db, state.sessions, superuser=superuser, username=username,
+                                           email=email)
 
     return create

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import email
-import socket
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from muistot.testing.ports import free_port
 
 
 class SmtpSink:
