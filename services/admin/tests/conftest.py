@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,19 +11,8 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from muistot.content import generations
-from muistot.db.engine import utcnow
-from muistot.db.tables import (
-    audit_log,
-    comments,
-    memories,
-    project_admins,
-    project_information,
-    project_moderators,
-    projects,
-    site_information,
-    sites,
-)
-from muistot.text import fold
+from muistot.db.tables import audit_log, comments, memories, projects, sites
+from muistot.testing import factories
 
 
 @dataclass
@@ -81,6 +69,7 @@ class World:
 
 
 ROLES = ["anonymous", "user", "author", "other_admin", "moderator", "admin", "superuser"]
+MEMORY_TEXT = {"title": "Kesä 1965", "story": "Tarina"}  # the queue tests read the title back as the summary
 
 
 @pytest_asyncio.fixture
@@ -103,63 +92,35 @@ class Content:
 
     async def insert_project(self, *, published: bool = True, name: str | None = None,
                              auto_publish: bool = False) -> tuple[str, int]:
-        name = name or f"proj-{secrets.token_hex(4)}"
-        now = utcnow()
-        async with self.state.db.transaction() as conn:
-            project_id = (await conn.execute(projects.insert().values(
-                name=name, name_key=fold(name), default_language="fi", published=published,
-                auto_publish=auto_publish, created_at=now, modified_at=now))).inserted_primary_key[0]
-            await conn.execute(project_information.insert().values(project_id=project_id, lang="fi", name=name,
-                                                                    created_at=now, modified_at=now))
-        return name, int(project_id)
+        project = await factories.insert_project(self.state.db, name=name, published=published,
+                                                 auto_publish=auto_publish)
+        return project.name, project.id
 
     async def insert_site(self, project_id: int, *, state_value: str = "published", creator: int | None = None,
                           name: str | None = None) -> tuple[str, int]:
-        name = name or f"site-{secrets.token_hex(4)}"
-        now = utcnow()
-        async with self.state.db.transaction() as conn:
-            site_id = (await conn.execute(sites.insert().values(
-                project_id=project_id, name=name, name_key=fold(name), state=state_value, lat=60.1, lon=24.9,
-                creator_id=creator, created_at=now, modified_at=now))).inserted_primary_key[0]
-            await conn.execute(site_information.insert().values(site_id=site_id, lang="fi", name=name,
-                                                                created_at=now, modified_at=now))
-        return name, int(site_id)
+        site = await factories.insert_site(self.state.db, project_id, name=name, state=state_value, creator=creator)
+        return site.name, site.id
 
     async def insert_memory(self, site_id: int, *, state_value: str = "published", author: int | None = None,
                             memory_id: int | None = None) -> int:
-        now = utcnow()
-        values: dict[str, Any] = {"site_id": site_id, "user_id": author, "title": "Kesä 1965", "story": "Tarina",
-                                  "state": state_value, "created_at": now, "modified_at": now}
-        if memory_id is not None:
-            values["id"] = memory_id
-        async with self.state.db.transaction() as conn:
-            return int((await conn.execute(memories.insert().values(**values))).inserted_primary_key[0])
+        return await factories.insert_memory(self.state.db, site_id, state=state_value, author=author,
+                                             memory_id=memory_id, **MEMORY_TEXT)
 
     async def insert_comment(self, memory_id: int, *, state_value: str = "published",
                              author: int | None = None) -> int:
-        now = utcnow()
-        async with self.state.db.transaction() as conn:
-            return int((await conn.execute(comments.insert().values(
-                memory_id=memory_id, user_id=author, comment="Hello There", state=state_value,
-                created_at=now, modified_at=now))).inserted_primary_key[0])
+        return await factories.insert_comment(self.state.db, memory_id, state=state_value, author=author)
 
-    async def grant(self, table: Any, project_id: int, user_id: int) -> None:
-        async with self.state.db.transaction() as conn:
-            await conn.execute(table.insert().values(project_id=project_id, user_id=user_id, created_at=utcnow()))
-
-    async def world(self, *,
-                          project_published: bool = True, content_state: str = "published") -> World:
+    async def world(self, *, project_published: bool = True, content_state: str = "published") -> World:
         admin, moderator, author, user, other_admin = [await self.make_user() for _ in range(5)]
-        project, project_id = await self.insert_project(published=project_published)
-        _, other_project_id = await self.insert_project()
-        site, site_id = await self.insert_site(project_id, state_value=content_state, creator=author.id)
-        memory = await self.insert_memory(site_id, state_value=content_state, author=author.id)
-        comment = await self.insert_comment(memory, state_value=content_state, author=author.id)
-        await self.grant(project_admins, project_id, admin.id)
-        await self.grant(project_moderators, project_id, moderator.id)
-        await self.grant(project_admins, other_project_id, other_admin.id)
-        return World(project, project_id, site, site_id, memory, comment, admin, moderator, author, user, other_admin,
-                     self.superuser)
+        async with self.state.db.transaction() as conn:
+            project = await factories.insert_project(conn, published=project_published, admins=[admin],
+                                                     moderators=[moderator])
+            await factories.insert_project(conn, admins=[other_admin])
+            site = await factories.insert_site(conn, project.id, state=content_state, creator=author)
+            memory = await factories.insert_memory(conn, site.id, state=content_state, author=author, **MEMORY_TEXT)
+            comment = await factories.insert_comment(conn, memory, state=content_state, author=author)
+        return World(project.name, project.id, site.name, site.id, memory, comment, admin, moderator, author, user,
+                     other_admin, self.superuser)
 
     async def state_of(self, kind: str, item_id: int) -> str | bool:
         """The stored review state of a site, memory or comment (or a project's published flag)."""

@@ -40,38 +40,26 @@ def is_live(users) -> Callable[[str], Awaitable[bool]]:
 def add_content(users) -> Callable[..., Awaitable[dict]]:
     """`await add_content(author, memories=2, comments_per_memory=1)` inserts a project with one site by the
     author, memories and comments by the author, straight into the tables; returns their ids."""
-    import secrets
-
-    from muistot.db.tables import comments, memories, project_information, projects, site_information, sites
-    from muistot.text import fold
+    from muistot.testing.factories import insert_comment, insert_memory, insert_project, insert_site, unique
 
     async def create(author, *, memories_count: int = 2, comments_per_memory: int = 1, published: bool = True,
                      project_name: str | None = None) -> dict:
-        name = project_name or f"project-{secrets.token_hex(4)}"
+        name = project_name or unique("project")
         state = "published" if published else "pending"
         async with users.app.state.db.transaction() as conn:
-            project_id = (await conn.execute(projects.insert().values(
-                name=name, name_key=fold(name), default_language="fi", published=True,
-                creator_id=author.id))).inserted_primary_key[0]
-            await conn.execute(project_information.insert().values(
-                project_id=project_id, lang="fi", name=f"Projekti {name}", abstract="Tiivistelmä"))
-            site_name = f"site-{secrets.token_hex(4)}"
-            site_id = (await conn.execute(sites.insert().values(
-                project_id=project_id, name=site_name, name_key=fold(site_name), state=state, lat=65.0, lon=25.5,
-                creator_id=author.id))).inserted_primary_key[0]
-            await conn.execute(site_information.insert().values(site_id=site_id, lang="fi", name="Tori"))
+            project = await insert_project(conn, name=name, creator=author,
+                                           infos={"fi": {"name": f"Projekti {name}", "abstract": "Tiivistelmä"}})
+            site = await insert_site(conn, project.id, state=state, creator=author, lat=65.0, lon=25.5,
+                                     infos={"fi": {"name": "Tori"}})
             memory_ids, comment_ids = [], []
             for i in range(memories_count):
-                memory_id = (await conn.execute(memories.insert().values(
-                    site_id=site_id, user_id=author.id, title=f"Muisto {i}", story="Kerran kauan sitten",
-                    state=state))).inserted_primary_key[0]
-                memory_ids.append(int(memory_id))
+                memory_id = await insert_memory(conn, site.id, author=author, title=f"Muisto {i}",
+                                                story="Kerran kauan sitten", state=state)
+                memory_ids.append(memory_id)
                 for j in range(comments_per_memory):
-                    comment_id = (await conn.execute(comments.insert().values(
-                        memory_id=memory_id, user_id=author.id, comment=f"Kommentti {i}.{j}",
-                        state=state))).inserted_primary_key[0]
-                    comment_ids.append(int(comment_id))
-        return {"project": name, "project_id": int(project_id), "site": site_name, "site_id": int(site_id),
+                    comment_ids.append(await insert_comment(conn, memory_id, author=author, state=state,
+                                                            text=f"Kommentti {i}.{j}"))
+        return {"project": project.name, "project_id": project.id, "site": site.name, "site_id": site.id,
                 "memories": memory_ids, "comments": comment_ids}
 
     return create
