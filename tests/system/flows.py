@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
@@ -48,9 +48,15 @@ def new_email(prefix: str = "flow") -> str:
     return f"{prefix}-{secrets.token_hex(5)}@example.com"
 
 
+def describe(response: httpx.Response) -> str:
+    """The request and its answer, with the request id to look up in the stack's logs."""
+    request_id = response.headers.get("x-request-id", "?")
+    return f"{response.request.method} {response.request.url} [{request_id}] → {response.status_code}: {response.text}"
+
+
 def assert_error(response: httpx.Response, status: int, message: str | None = None) -> dict[str, Any]:
     """The contract's JSON error envelope with this status (and message, when given)."""
-    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
+    assert response.status_code == status, describe(response)
     assert response.headers["content-type"].startswith("application/json"), response.text
     body = response.json()
     assert body["error"]["code"] == status, body
@@ -64,6 +70,13 @@ def bearer(response: httpx.Response) -> str:
     scheme, _, token = response.headers["authorization"].partition(" ")
     assert scheme.lower() == "bearer" and token, response.headers["authorization"]
     return token
+
+
+class SignedIn(Protocol):
+    """Anyone with a bearer token: a `Session` here or conftest's `GatewayUser`."""
+
+    @property
+    def headers(self) -> dict[str, str]: ...
 
 
 @dataclass
@@ -140,18 +153,18 @@ def sign_in(gateway: httpx.Client, mailbox: Mailbox, email: str | None = None, i
     ip = ip or client_address()
     before = mailbox.snapshot()
     requested = request_login_link(gateway, email, ip)
-    assert requested.status_code == 204, requested.text
+    assert requested.status_code == 204, describe(requested)
     link = fragment_params(plain_text(mailbox.wait_for(email, "#email-login:", before)), "email-login")
     exchanged = gateway.post("/auth/email/exchange", params={"user": link["user"], "token": link["token"]},
                              headers={"X-Forwarded-For": ip})
-    assert exchanged.status_code == 200, exchanged.text
+    assert exchanged.status_code == 200, describe(exchanged)
     assert exchanged.content == b""
     return Session(email=email, token=bearer(exchanged), ip=ip)
 
 
 def username_of(gateway: httpx.Client, session: Session) -> str:
     me = gateway.get("/me", headers=session.headers)
-    assert me.status_code == 200, me.text
+    assert me.status_code == 200, describe(me)
     return str(me.json()["username"])
 
 
@@ -178,48 +191,48 @@ def new_project_id(prefix: str = "flow") -> str:
     return f"{prefix}-{secrets.token_hex(5)}"
 
 
-def create_project(gateway: httpx.Client, superuser: Session | Any, *, auto_publish: bool = False,
+def create_project(gateway: httpx.Client, superuser: SignedIn, *, auto_publish: bool = False,
                    admins: Sequence[str] = (), publish: bool = True) -> str:
     """A project made (and published) through the admin API by a superuser; returns its id."""
     project = new_project_id()
     created = gateway.post("/projects", headers=superuser.headers, json={
         "id": project, "info": {"lang": "fi", "name": f"Projekti {project}", "abstract": "Muistoja kartalla"},
         "auto_publish": auto_publish, "admins": list(admins)})
-    assert created.status_code == 201, created.text
+    assert created.status_code == 201, describe(created)
     if publish:
         published = gateway.post(f"/projects/{project}/publish", params={"publish": "true"},
                                  headers=superuser.headers)
-        assert published.status_code == 204, published.text
+        assert published.status_code == 204, describe(published)
     return project
 
 
-def create_site(gateway: httpx.Client, author: Session | Any, project: str, *, image: str | None = None) -> str:
+def create_site(gateway: httpx.Client, author: SignedIn, project: str, *, image: str | None = None) -> str:
     site = f"site-{secrets.token_hex(5)}"
     body: dict[str, Any] = {"id": site, "info": {"lang": "fi", "name": f"Paikka {site}"},
                             "location": {"lat": 65.0121, "lon": 25.4651}}
     if image is not None:
         body["image"] = image
     created = gateway.post(f"/projects/{project}/sites", headers=author.headers, json=body)
-    assert created.status_code == 201, created.text
+    assert created.status_code == 201, describe(created)
     assert created.headers["location"].endswith(f"/projects/{project}/sites/{site}")
     return site
 
 
-def create_memory(gateway: httpx.Client, author: Session | Any, project: str, site: str, *,
+def create_memory(gateway: httpx.Client, author: SignedIn, project: str, site: str, *,
                   image: str | None = None, title: str = "Kesä 1965") -> int:
     body: dict[str, Any] = {"title": title, "story": "Uimme joessa joka ilta."}
     if image is not None:
         body["image"] = image
     created = gateway.post(f"/projects/{project}/sites/{site}/memories", headers=author.headers, json=body)
-    assert created.status_code == 201, created.text
+    assert created.status_code == 201, describe(created)
     return int(created.headers["location"].rstrip("/").rsplit("/", 1)[1])
 
 
-def create_comment(gateway: httpx.Client, author: Session | Any, project: str, site: str, memory: int,
+def create_comment(gateway: httpx.Client, author: SignedIn, project: str, site: str, memory: int,
                    text: str = "Muistan tämän!") -> int:
     created = gateway.post(f"/projects/{project}/sites/{site}/memories/{memory}/comments",
                            headers=author.headers, json={"comment": text})
-    assert created.status_code == 201, created.text
+    assert created.status_code == 201, describe(created)
     return int(created.headers["location"].rstrip("/").rsplit("/", 1)[1])
 
 
