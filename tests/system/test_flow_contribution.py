@@ -142,7 +142,10 @@ def test_publishing_needs_a_project_role(client: httpx.Client, cast: Cast) -> No
 
 
 def test_photo_is_served_immutable_and_without_exif(client: httpx.Client, cast: Cast) -> None:
-    memory = create_memory(client, cast.contributor, cast.project, cast.home, image=base64_text(png_with_exif()))
+    upload = png_with_exif()
+    with Image.open(io.BytesIO(upload)) as original:
+        assert original.getexif()[CAMERA_TAG] == "Flow Test Camera"  # what the stored copy must lose
+    memory = create_memory(client, cast.contributor, cast.project, cast.home, image=base64_text(upload))
     name = client.get(f"/projects/{cast.project}/sites/{cast.home}/memories/{memory}",
                       headers=cast.contributor.headers).json()["image"]
 
