@@ -147,6 +147,21 @@ def make_gateway_user(system_stack: RunningStack) -> Callable[..., GatewayUser]:
     return make
 
 
+@pytest.fixture(scope="module")
+def client(system_stack: RunningStack) -> Iterator[httpx.Client]:
+    """A gateway client shared by the tests of one module (the flow tests keep sessions across steps)."""
+    with httpx.Client(base_url=system_stack.url, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def mailbox(system_stack: RunningStack) -> Any:
+    """The file mailbox the stack's worker delivers to."""
+    from tests.system.flows import Mailbox
+
+    return Mailbox(system_stack.settings)
+
+
 @pytest.fixture
 def gateway(system_stack: RunningStack) -> Iterator[httpx.Client]:
     """An HTTP client for the gateway."""

@@ -4,7 +4,6 @@ mailed link, password, sessions, data export and account deletion with the maile
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -28,17 +27,6 @@ from tests.system.flows import (
     sign_in,
     username_of,
 )
-
-
-@pytest.fixture(scope="module")
-def client(system_stack: RunningStack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=system_stack.url, timeout=10) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def mailbox(system_stack: RunningStack) -> Mailbox:
-    return Mailbox(system_stack.settings)
 
 
 @pytest.fixture(scope="module")

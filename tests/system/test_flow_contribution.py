@@ -4,7 +4,6 @@ admin publishes them, and anonymous readers (served from the response cache) see
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -39,12 +38,6 @@ class Cast:
     contributor: Session
     project: str
     home: str  # a site of the contributor's, already published by the admin
-
-
-@pytest.fixture(scope="module")
-def client(system_stack: RunningStack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=system_stack.url, timeout=10) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

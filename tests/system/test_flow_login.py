@@ -4,7 +4,6 @@ headers forged by a client (stripped by the gateway, so the request is anonymous
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import jwt
@@ -24,17 +23,6 @@ from tests.system.flows import (
     sign_in,
     username_of,
 )
-
-
-@pytest.fixture(scope="module")
-def client(system_stack: RunningStack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=system_stack.url, timeout=10) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def mailbox(system_stack: RunningStack) -> Mailbox:
-    return Mailbox(system_stack.settings)
 
 
 def assert_too_many(response: httpx.Response, window: int = 60) -> None:
