@@ -3,14 +3,16 @@
 Unlike the original, memory and comment ids of any size are accepted: ids are validated by the
 order's type (strings for projects and sites, positive integers for memories and comments) instead
 of trying the string types first, which turned ids of 1000 and more into strings and refused them.
+Ids arrive as any JSON value, so that every wrong one (a float, a list, null) is the contract's
+"Wrong type for <field>" rather than a framework error per member of a type union.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, StrictInt, StrictStr, StringConstraints, model_validator
+from pydantic import BaseModel, StringConstraints, WithJsonSchema, model_validator
 
 from muistot.content.ids import PID_PATTERN
 
@@ -21,6 +23,8 @@ PARENTS: dict[str, tuple[str, ...]] = {
     "comment": ("project", "site", "memory"),
 }
 STRING_IDS = ("project", "site")
+# A PID/SID string or a MID/CID integer; any JSON value is taken, `Order` checks it against the type.
+AnyId = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 1}]})]
 # Why something was reported or rejected; blank means no reason.
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None
 
@@ -45,8 +49,8 @@ class Order(BaseModel):
     """What to publish or report: the item's type, its id and the ids of its parents."""
 
     type: Literal["project", "site", "memory", "comment"]
-    identifier: StrictStr | StrictInt
-    parents: dict[str, StrictStr | StrictInt] | None = None
+    identifier: AnyId
+    parents: dict[str, AnyId] | None = None
     publish: bool = True
 
     @model_validator(mode="after")

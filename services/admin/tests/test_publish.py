@@ -202,6 +202,16 @@ async def test_admin_publish_missing_parts_are_404_with_details(admin_client, wo
     ({"type": "site", "identifier": "site-1", "parents": {"project": 7}}, "Wrong type for project"),
     ({"type": "memory", "identifier": 0, "parents": {"project": "abcd", "site": "efgh"}},
      "Wrong type for identifier"),
+    # Any JSON value of the wrong type is the same contract message, never a per-union-member error.
+    ({"type": "memory", "identifier": 1.5, "parents": {"project": "abcd", "site": "efgh"}},
+     "Wrong type for identifier"),
+    ({"type": "memory", "identifier": True, "parents": {"project": "abcd", "site": "efgh"}},
+     "Wrong type for identifier"),
+    ({"type": "site", "identifier": None, "parents": {"project": "abcd"}}, "Wrong type for identifier"),
+    ({"type": "site", "identifier": ["abcd"], "parents": {"project": "abcd"}}, "Wrong type for identifier"),
+    ({"type": "site", "identifier": "site-1", "parents": {"project": None}}, "Wrong type for project"),
+    ({"type": "memory", "identifier": 5, "parents": {"project": "abcd", "site": {"id": "efgh"}}},
+     "Wrong type for site"),
 ])
 async def test_admin_publish_order_validation(admin_client, world, order, message):
     response = await admin_client.post("/admin/publish", json=order, headers=world.admin.headers)
