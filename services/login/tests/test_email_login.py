@@ -260,3 +260,18 @@ async def test_an_external_name_generator_is_used_when_configured(
     finally:
         server.shutdown()
         server.server_close()
+
+
+async def test_exchange_takes_the_user_as_mailed_or_percent_encoded_once_more(
+        login: httpx.AsyncClient, mailbox: Mailbox, make_user: Callable[..., Any]) -> None:
+    """The frontend may pass `user` from the link's fragment still encoded: it is decoded once more (§1.4)."""
+    from urllib.parse import quote
+
+    owner = await make_user(username=f"ÄlykäsKettu#{time.time_ns() % 10_000:04d}x")
+    for encode in (lambda name: name, quote):
+        await request_link(login, owner.email)
+        link = link_in(await mailbox.last(owner.email))
+        assert link.user == owner.username
+        response = await exchange(login, encode(link.user), link.token)
+        assert response.status_code == 200, encode(link.user)
+        assert response.headers["Authorization"].startswith("bearer ")
