@@ -20,12 +20,13 @@ async def get_me(request: Request, user: CurrentUser) -> dict[str, Any]:
         return await load_profile(conn, user.user_id)
 
 
-@router.patch("", status_code=204, responses={304: {"description": "The body named no field: nothing changed"}})
+@router.patch("", status_code=204)
 async def patch_me(request: Request, user: CurrentUser, body: PatchUser | None = None) -> Response:
-    """Write the fields sent; `null` clears one; absent fields stay. An empty object changes nothing (304)."""
+    """Write the fields sent; `null` clears one; absent fields stay. An empty object changes nothing (still 204,
+    as the contract recommends: a 304 is not `ok` to a browser's fetch)."""
     changes = body.changes() if body is not None else {}
     if not changes:
-        return Response(status_code=304)
+        return Response(status_code=204)
     async with request.app.state.db.transaction() as conn:
         await load_account(conn, user.user_id, for_update=True)
         await patch_personal_data(conn, user.user_id, changes)
