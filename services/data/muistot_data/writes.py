@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot.content import generations
@@ -14,6 +14,12 @@ from muistot.errors import ApiError
 from muistot.identity import Principal
 from muistot.images import ImageUploads, delete_files, image_uploads, insert_image, release_images
 from muistot.storage import storage_of
+
+
+def write_router(tag: str) -> APIRouter:
+    """A router of contributor writes. Like the original, it reads a body sent without a Content-Type
+    as JSON (§0.1); a bearer header, not a cookie, authenticates, so this opens no cross-site posts."""
+    return APIRouter(tags=[tag], strict_content_type=False)
 
 
 def signed_in(user: Principal | None) -> Principal:
@@ -60,5 +66,3 @@ async def write(request: Request, user: Principal) -> AsyncIterator[Write]:
 async def committed(request: Request, project_id: int, *, projects_list: bool) -> None:
     """After the commit: make cached reads of the project (and, if affected, of the list) stale."""
     await generations.bump(request.app.state.redis, project_id, projects_list=projects_list)
-
-

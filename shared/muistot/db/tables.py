@@ -44,6 +44,8 @@ metadata = MetaData(naming_convention=naming)
 # Ids are BIGINT on MariaDB and plain INTEGER on SQLite (where only INTEGER PRIMARY KEY autoincrements).
 Id = BigInteger().with_variant(Integer, "sqlite")
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql")
+# 20 000 characters of utf8mb4 can exceed TEXT's 65 535 bytes (migration 0002).
+MediumText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql")
 
 
 class ReviewState(enum.StrEnum):
@@ -166,7 +168,7 @@ project_information = Table(
     Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     Column("lang", String(5), ForeignKey("languages.lang"), primary_key=True),
     Column("name", String(255)),
-    Column("abstract", Text),
+    Column("abstract", MediumText),
     Column("description", LongText),
     _user_fk("modifier_id"),
     _created(),
@@ -225,7 +227,7 @@ site_information = Table(
     Column("site_id", Id, ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
     Column("lang", String(5), ForeignKey("languages.lang"), primary_key=True),
     Column("name", String(255)),
-    Column("abstract", Text),
+    Column("abstract", MediumText),
     Column("description", LongText),
     _user_fk("modifier_id"),
     _created(),
@@ -239,7 +241,7 @@ memories = Table(
     _user_fk("user_id"),
     Column("image_id", Id, ForeignKey("images.id", ondelete="SET NULL"), nullable=True),
     Column("title", String(255), nullable=False),
-    Column("story", Text),
+    Column("story", MediumText),
     _state(),
     _created(),
     _modified(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy import delete, update
 
@@ -16,9 +16,9 @@ from muistot.db.tables import comments, memories
 from muistot.roles import Role
 from muistot_data.models import ModifiedComment, ModifiedMemory, NewComment, NewMemory
 from muistot_data.responses import no_content
-from muistot_data.writes import committed, signed_in, write
+from muistot_data.writes import committed, signed_in, write, write_router
 
-router = APIRouter(tags=["memories"])
+router = write_router("memories")
 
 MEMORIES = "/projects/{project}/sites/{site}/memories"
 COMMENTS = MEMORIES + "/{memory}/comments"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,9 +20,9 @@ from muistot.roles import Role
 from muistot.text import fold
 from muistot_data.models import InfoIn, ModifiedSite, NewSite
 from muistot_data.responses import no_content
-from muistot_data.writes import committed, signed_in, write
+from muistot_data.writes import committed, signed_in, write, write_router
 
-router = APIRouter(tags=["sites"])
+router = write_router("sites")
 
 SITES = "/projects/{project}/sites"
 
