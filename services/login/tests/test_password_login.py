@@ -232,3 +232,17 @@ async def test_unconfirmed_registrations_are_purged_a_day_after_their_code_expir
     # The name and the address are free again.
     assert (await register(login, stale_name, stale_address)).status_code == 201
     assert await count_users(login, stale_address) == 1
+
+
+async def test_signed_in_caller_with_an_invalid_registration_gets_422_first(
+        login: httpx.AsyncClient, make_user: Callable[..., Any]) -> None:
+    """Validation is answered before "Already signed-in" (§1.3 order), the password policy included."""
+    user = await make_user()
+    for body in ({"username": new_name(), "email": new_email(), "password": "short"},
+                 {"username": "x", "email": new_email(), "password": PASSWORD}):
+        response = await login.post("/auth/register", json=body, headers={**user.headers, **from_ip()})
+        assert response.status_code == 422, body
+    body = {"username": new_name(), "email": new_email(), "password": PASSWORD}
+    valid = await login.post("/auth/register", json=body, headers={**user.headers, **from_ip()})
+    assert valid.status_code == 403
+    assert valid.json() == {"error": {"code": 403, "message": "Already signed-in"}}

@@ -84,11 +84,11 @@ async def password_login(request: Request, user: MaybeUser, body: PasswordLogin)
              responses={201: {"description": "A confirmation code was mailed"},
                         409: {"description": "Username already in use"}})
 async def register(request: Request, user: MaybeUser, body: Registration) -> Response:
-    refuse_signed_in(user)
     state = request.app.state
     problem = policy_error(body.password, state.settings.password_min_length)
-    if problem:
+    if problem:  # validation: answered before "Already signed-in", like every other 422 (§1.3)
         raise RequestValidationError([{"loc": ("body", "password"), "msg": problem, "type": "value_error"}])
+    refuse_signed_in(user)
     await limits.limiter(request).hit(*limits.mail_requests(request, body.email))
     if await _username_unavailable(request, body.username):
         raise ApiError(409, "Username already in use")

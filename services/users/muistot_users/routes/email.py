@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from muistot.accounts import is_superuser
-from muistot.auth import CurrentUser
+from muistot.auth import MaybeUser, signed_in
 from muistot.content.language import requested_write_language
 from muistot.db.engine import utcnow
 from muistot.db.tables import users
@@ -46,9 +46,10 @@ def _link(request: Request, token: str) -> str:
     304: {"description": "This is already the account's address"},
     429: {"description": "Too many requests"},
 })
-async def request_email_change(request: Request, user: CurrentUser,
+async def request_email_change(request: Request, maybe_user: MaybeUser,
                                email: Annotated[EmailAddress, Query(max_length=320)]) -> Response:
     """Mail a confirmation link to `email` and a notice to the current address; nothing changes yet."""
+    user = signed_in(maybe_user)
     state = request.app.state
     async with state.db.connect() as conn:
         account = await load_account(conn, user.user_id)
@@ -84,9 +85,10 @@ async def request_email_change(request: Request, user: CurrentUser,
     409: {"description": "Email in use"},
     429: {"description": "Too many requests"},
 })
-async def confirm_email_change(request: Request, user: CurrentUser,
+async def confirm_email_change(request: Request, maybe_user: MaybeUser,
                                token: Annotated[str, Query(min_length=1, max_length=200)]) -> Response:
     """Apply the change that the token was mailed for. Single use; a few wrong tries end the link."""
+    user = signed_in(maybe_user)
     state = request.app.state
     await limits.limiter(request).hit((limits.CODE_ATTEMPTS_PER_USER, str(user.user_id)))
     conflict = False

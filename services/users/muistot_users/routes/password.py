@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from muistot.auth import CurrentUser
+from muistot.auth import MaybeUser, signed_in
 from muistot.db.engine import utcnow
 from muistot.db.tables import users
 from muistot.errors import ApiError
@@ -61,11 +61,12 @@ async def check_current_password(request: Request, user: Principal, stored: str 
     403: {"description": "Current password required / Wrong password"},
     429: {"description": "Too many wrong passwords"},
 })
-async def set_password(request: Request, user: CurrentUser,
+async def set_password(request: Request, maybe_user: MaybeUser,
                        password: Annotated[str | None, Query(max_length=1000)] = None,
                        body: PasswordChange | None = None) -> Response:
     settings = request.app.state.settings
-    value = new_password(password, body, settings.password_min_length)
+    value = new_password(password, body, settings.password_min_length)  # validation first: 422 before 401
+    user = signed_in(maybe_user)
     async with request.app.state.db.connect() as conn:
         account = await load_account(conn, user.user_id)
     if usable_password(account["password_hash"], account["password_confirmed"]):

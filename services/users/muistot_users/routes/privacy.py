@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from muistot.auth import CurrentUser
+from muistot.auth import CurrentUser, MaybeUser, signed_in
 from muistot.content import generations
 from muistot.content.language import requested_write_language
 from muistot.errors import ApiError
@@ -75,10 +75,11 @@ async def request_account_deletion(request: Request, user: CurrentUser) -> Respo
     403: {"description": "Confirmation required / Wrong password / Invalid code"},
     429: {"description": "Too many attempts"},
 })
-async def delete_my_account(request: Request, user: CurrentUser,
+async def delete_my_account(request: Request, maybe_user: MaybeUser,
                             token: Annotated[str | None, Query(min_length=6, max_length=200)] = None,
                             body: AccountDeletion | None = None) -> Response:
     """Delete the account; memories and comments stay, anonymised (see `account_deletion`)."""
+    user = signed_in(maybe_user)
     state = request.app.state
     password = body.password if body is not None else None
     async with state.db.connect() as conn:

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from muistot.auth import CurrentUser
+from muistot.auth import CurrentUser, MaybeUser, signed_in
 from muistot_users.models import PatchUser, UserData
 from muistot_users.profile import load_account, load_profile, patch_personal_data
 
@@ -21,9 +21,10 @@ async def get_me(request: Request, user: CurrentUser) -> dict[str, Any]:
 
 
 @router.patch("", status_code=204)
-async def patch_me(request: Request, user: CurrentUser, body: PatchUser | None = None) -> Response:
+async def patch_me(request: Request, maybe_user: MaybeUser, body: PatchUser | None = None) -> Response:
     """Write the fields sent; `null` clears one; absent fields stay. An empty object changes nothing (still 204,
     as the contract recommends: a 304 is not `ok` to a browser's fetch)."""
+    user = signed_in(maybe_user)
     changes = body.changes() if body is not None else {}
     if not changes:
         return Response(status_code=204)

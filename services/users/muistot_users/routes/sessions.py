@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
-from muistot.auth import CurrentUser
+from muistot.auth import CurrentUser, MaybeUser, signed_in
 from muistot.errors import ApiError
 from muistot.pagination import PageParams, paged_list
 from muistot.sessions import SessionInfo, SessionStore
@@ -39,8 +39,9 @@ async def sign_out_everywhere(request: Request, user: CurrentUser) -> Response:
 
 
 @router.get("/sessions")
-async def list_sessions(request: Request, user: CurrentUser, page: PageParams) -> dict[str, Any]:
+async def list_sessions(request: Request, maybe_user: MaybeUser, page: PageParams) -> dict[str, Any]:
     """The user's live sessions, oldest first; `current` marks the one making this request."""
+    user = signed_in(maybe_user)
     sessions = await _store(request).list(user.user_id)
 
     def item(info: SessionInfo) -> dict[str, Any]:
@@ -51,9 +52,10 @@ async def list_sessions(request: Request, user: CurrentUser, page: PageParams) -
 
 
 @router.delete("/sessions/{session_id}", status_code=204)
-async def end_session(request: Request, user: CurrentUser,
+async def end_session(request: Request, maybe_user: MaybeUser,
                       session_id: Annotated[str, Path(min_length=1, max_length=64)]) -> Response:
     """End one of the user's sessions; another user's session id is unknown here (404)."""
+    user = signed_in(maybe_user)
     if not await _store(request).revoke_id(user.user_id, session_id):
         raise ApiError(404, "Session not found")
     return Response(status_code=204)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from muistot.accounts import is_superuser
-from muistot.auth import CurrentUser
+from muistot.auth import MaybeUser, signed_in
 from muistot.db.engine import utcnow
 from muistot.db.tables import users
 from muistot.errors import ApiError
@@ -28,9 +28,10 @@ log = logging.getLogger("muistot.users")
     304: {"description": "The name is already exactly this"},
     409: {"description": "Username in use"},
 })
-async def change_username(request: Request, user: CurrentUser,
+async def change_username(request: Request, maybe_user: MaybeUser,
                           username: Annotated[Username, Query(max_length=200)]) -> Response:
     """Every live session of the user shows the new name at once; the caller gets a fresh token."""
+    user = signed_in(maybe_user)
     store = request.app.state.sessions
     rewritten = False
     try:
