@@ -107,6 +107,13 @@ async def test_patch_site_in_admin_posting_project(data, world, content):
     assert refused.status_code == 403 and refused.json()["error"]["message"] == "Admin posting only"
     assert (await data.patch(path, json={"location": {"lat": 1, "lon": 1}},
                              headers=world.admin.headers)).status_code == 204
+    # Anyone who can see the site hears the project's rule, not a generic refusal (§7.5 [test]).
+    other = await data.patch(path, json={"info": {"lang": "fi", "name": "x"}}, headers=world.other.headers)
+    assert other.status_code == 403 and other.json()["error"]["message"] == "Admin posting only"
+    pending, _ = await content.site(project_id, creator=world.admin, state="pending")
+    hidden = await data.patch(f"/projects/{name}/sites/{pending}", json={"info": {"lang": "fi", "name": "x"}},
+                              headers=world.other.headers)
+    assert hidden.status_code == 404 and hidden.json()["error"]["message"] == "Site not found"
 
 
 async def test_delete_site_by_role(data, world, content, db):

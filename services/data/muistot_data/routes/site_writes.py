@@ -74,8 +74,9 @@ async def modify_site(request: Request, project: ProjectPath, site: SitePath, bo
     principal = signed_in(user)
     settings = request.app.state.settings
     async with write(request, principal) as w:
-        chain = (await load_chain(w.conn, principal, project, site)).require(owner=True, min_role=Role.moderator)
-        chain.require_site_posting()
+        chain = (await load_chain(w.conn, principal, project, site)).require_readable()
+        # Who can see the site learns first that the project takes sites from admins only (§7.5).
+        chain.require_site_posting().require(owner=True, min_role=Role.moderator)
         assert chain.site is not None
         if body.info is not None:
             require_supported(body.info.lang, settings)
