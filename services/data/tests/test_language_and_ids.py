@@ -74,7 +74,7 @@ async def test_ids_are_trimmed_case_insensitive_and_of_any_size(data, world, con
 
 
 async def test_bad_token_is_401_everywhere(data):
-    for path in ("/", "/projects", "/languages?q=fi"):
+    for path in ("/", "/projects", "/languages?q=fi", "/images/favicon.ico", "/images/missing.jpg"):
         response = await data.get(path, headers={"Authorization": "Bearer not-a-session-token-at-all-000000"})
         assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
 

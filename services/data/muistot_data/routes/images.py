@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from muistot.auth import MaybeUser
 from muistot.content.ids import ImageNamePath
 from muistot.content.urls import location
 from muistot.errors import ApiError
@@ -37,7 +38,8 @@ def _matches(request: Request, etag: str) -> bool:
 
 @router.get("/images/{name}", name="image", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, 303: {"description": "Not found"}})
-async def image(request: Request, name: ImageNamePath) -> Response:
+async def image(request: Request, name: ImageNamePath, _: MaybeUser) -> Response:
+    """Anyone may fetch an image; a present but invalid token is still a 401, as everywhere (§1.1)."""
     etag = _etag(name)
     headers = {"Cache-Control": CACHE_FOREVER, "ETag": etag}
     if name in BUILT_IN:
