@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -229,15 +230,17 @@ async def test_an_unreachable_name_generator_falls_back_to_the_built_in_one(
         assert (await exchange(client, link.user, link.token)).status_code == 200
 
 
-async def test_an_external_name_generator_is_used_when_configured(
-        login_app_with: Callable[..., Any], test_settings: Any) -> None:
+@contextmanager
+def name_generator(name: str) -> Iterator[list[str]]:
+    """A stand-in for the original generator's API (`GET /` → {"value": name}); yields the paths it served."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    name = f"Ulkoinen Nimi#{int(time.time() * 1000) % 10000:04d}"
+    served: list[str] = []
 
     class Namegen(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # the original generator's API: GET / → {"value": name}
+        def do_GET(self) -> None:
+            served.append(self.path)
             body = json.dumps({"value": name}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -250,16 +253,39 @@ async def test_an_external_name_generator_is_used_when_configured(
     server = ThreadingHTTPServer(("127.0.0.1", 0), Namegen)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    served.append(f"http://127.0.0.1:{server.server_port}")  # first entry: the base URL
     try:
-        async with login_app_with(namegen_url=f"http://127.0.0.1:{server.server_port}") as client:
+        yield served
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_an_external_name_generator_is_used_when_configured(
+        login_app_with: Callable[..., Any], test_settings: Any) -> None:
+    name = f"Ulkoinen Nimi#{int(time.time() * 1000) % 10000:04d}"
+    with name_generator(name) as served:
+        async with login_app_with(namegen_url=served[0]) as client:
             address = new_email("extname")
             assert (await request_link(client, address)).status_code == 204
             link = link_in(await Mailbox(test_settings, client.app).last(address))
             assert link.user == name
             assert (await exchange(client, link.user, link.token)).status_code == 200
-    finally:
-        server.shutdown()
-        server.server_close()
+
+
+async def test_known_addresses_take_the_same_path_as_new_ones(
+        login_app_with: Callable[..., Any], test_settings: Any, make_user: Callable[..., Any]) -> None:
+    """A name is picked for known addresses too, so their answer is not faster than a new address's (§11.6)."""
+    known = await make_user()
+    with name_generator(f"Nimi Kone#{time.time_ns() % 10_000:04d}") as served:
+        async with login_app_with(namegen_url=served[0]) as client:
+            for address in (known.email, new_email("same-path")):
+                before = len(served)
+                response = await request_link(client, address)
+                assert response.status_code == 204 and response.content == b""
+                assert len(served) == before + 1, address
+            link = link_in(await Mailbox(test_settings, client.app).last(known.email))
+            assert (link.user, link.verified) == (known.username, "true")  # the picked name is not used
 
 
 async def test_exchange_takes_the_user_as_mailed_or_percent_encoded_once_more(

@@ -171,3 +171,18 @@ async def test_mails_are_in_the_requested_language_and_the_owners_notice_in_the_
     [in_use] = await mailbox(owner.email)
     assert (in_use.lang, in_use.subject) == ("en", "Muistotkartalla: e-mail address already in use")
     assert "<a " not in in_use.html  # a notice without a link has no button
+
+
+async def test_another_accounts_address_leaves_the_same_traces_as_a_free_one(users, make_user, mailbox):
+    """The export's pending requests do not tell whether the asked-for address has an account (§11.6)."""
+    owner, user = await make_user(), await make_user()
+    free = f"free-{user.username.lower()}@example.com"
+    token, pending = user.token, []
+    for address in (owner.email, free):
+        response = await users.post("/me/email", params={"email": address}, headers=bearer(token))
+        assert response.status_code == 200
+        token = new_token(response)
+        doc = (await users.get("/me/export", headers=bearer(token))).json()
+        pending.append([(p["purpose"], p["payload"]) for p in doc["pending_requests"]])
+    assert pending == [[("email-change", owner.email)], [("email-change", free)]]
+    assert len(await mailbox(free)) == 1 and await stored_email(users, user.id) == user.email

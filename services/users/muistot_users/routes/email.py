@@ -62,10 +62,12 @@ async def request_email_change(request: Request, maybe_user: MaybeUser,
                                       (limits.MAIL_PER_ADDRESS, fold(email)))
     lang = requested_write_language(request, state.settings)
     async with state.db.transaction() as conn:
+        # Stored whoever owns the address, so the answer takes the same work and `/me/export` shows the same
+        # pending request either way (§11.6); a link for someone else's address is never mailed, so it is dead.
+        token = one_time_secrets.new_link_token()
+        await one_time_secrets.issue(conn, user.user_id, one_time_secrets.EMAIL_CHANGE, token,
+                                     lifetime=dt.timedelta(hours=LINK_LIFETIME_HOURS), payload=email)
         if owner is None:
-            token = one_time_secrets.new_link_token()
-            await one_time_secrets.issue(conn, user.user_id, one_time_secrets.EMAIL_CHANGE, token,
-                                         lifetime=dt.timedelta(hours=LINK_LIFETIME_HOURS), payload=email)
             message = mails.email_change_link(email, account["username"], _link(request, token), LINK_LIFETIME_HOURS,
                                               lang)
         else:  # the address's owner did not ask for this: their own language, not the requester's
