@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     report_hide_threshold: int = Field(10, ge=1)
     # Let any signed-in user create a project (they become its admin); otherwise superusers only.
     any_user_creates_projects: bool = False
+    # Comments switched off: the data service mounts no comment routes and `include_comments` nests none.
+    disable_comments: bool = False
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -103,6 +105,15 @@ class Settings(BaseSettings):
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()
+
+    @field_validator("disable_comments", mode="before")
+    @classmethod
+    def _set_means_on(cls, value: object) -> object:
+        # The original switched comments off when the variable was set at all; only an explicit
+        # false, 0, no or off (or an empty value) keeps them on.
+        if isinstance(value, str):
+            return value.strip().lower() not in ("", "0", "false", "no", "off")
+        return value
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

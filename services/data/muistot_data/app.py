@@ -6,14 +6,27 @@ from muistot.app import create_service_app
 from muistot.content.body_limit import BodyLimitMiddleware, body_limit_for
 from muistot.content.cache import ResponseCache
 from muistot.settings import Settings, get_settings
-from muistot_data.routes import common, entry_writes, images, memories, projects, site_writes, sites
+from muistot_data.routes import (
+    comment_writes,
+    comments,
+    common,
+    images,
+    memories,
+    memory_writes,
+    projects,
+    site_writes,
+    sites,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = create_service_app("data", [common.router, projects.router, sites.router, site_writes.router,
-                                     memories.router, entry_writes.router, images.router],
-                             settings=settings, description="Projects, sites, memories, comments and images.")
+    routers = [common.router, projects.router, sites.router, site_writes.router, memories.router,
+               memory_writes.router, images.router]
+    if not settings.disable_comments:  # the original's switch: comment routes are simply not there
+        routers += [comments.router, comment_writes.router]
+    app = create_service_app("data", routers, settings=settings,
+                             description="Projects, sites, memories, comments and images.")
     app.state.response_cache = ResponseCache(app.state.redis, settings.cache_ttl)
     # Outermost, so an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=body_limit_for(settings))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections import defaultdict
 from typing import Any
 
@@ -10,10 +11,35 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot.content.access import Viewer, visible_filter
 from muistot.db.tables import ReviewState, comments, images, memories, users
+from muistot.settings import Settings
 from muistot_data.models import Comment, Memory
 from muistot_data.queries.flags import entry_flags
 
 m, c = memories.c, comments.c
+
+
+class Nest(enum.Enum):
+    """What a memory read nests: no `comments` field, the visible comments, or an empty list."""
+
+    none = "none"
+    visible = "visible"
+    empty = "empty"
+
+
+def nesting(include_comments: bool, settings: Settings) -> Nest:
+    """`include_comments=true` nests nothing while comments are switched off (MUISTOT_DISABLE_COMMENTS)."""
+    if not include_comments:
+        return Nest.none
+    return Nest.empty if settings.disable_comments else Nest.visible
+
+
+async def _nested(conn: AsyncConnection, memory_ids: list[int], viewer: Viewer,
+                  nest: Nest) -> dict[int, list[Comment]] | None:
+    if nest is Nest.none:
+        return None
+    if nest is Nest.empty:
+        return {}
+    return await comments_of(conn, memory_ids, viewer)
 
 
 def _memory_select() -> Any:
@@ -58,7 +84,7 @@ async def comments_of(conn: AsyncConnection, memory_ids: list[int], viewer: View
 
 
 async def list_memories(conn: AsyncConnection, site_ids: list[int], viewer: Viewer, *,
-                        include_comments: bool) -> dict[int, list[Memory]]:
+                        nest: Nest) -> dict[int, list[Memory]]:
     """The memories this viewer may see, per site, in id order (optionally with their visible comments)."""
     found: dict[int, list[Memory]] = defaultdict(list)
     if not site_ids:
@@ -66,15 +92,15 @@ async def list_memories(conn: AsyncConnection, site_ids: list[int], viewer: View
     rows = (await conn.execute(_memory_select()
                                .where(m.site_id.in_(site_ids), visible_filter(m.state, m.user_id, viewer))
                                .order_by(m.id))).all()
-    nested = await comments_of(conn, [row.id for row in rows], viewer) if include_comments else None
+    nested = await _nested(conn, [row.id for row in rows], viewer, nest)
     for row in rows:
         found[row.site_id].append(_memory(row, viewer, nested))
     return found
 
 
-async def one_memory(conn: AsyncConnection, memory_id: int, viewer: Viewer, *, include_comments: bool) -> Memory:
+async def one_memory(conn: AsyncConnection, memory_id: int, viewer: Viewer, *, nest: Nest) -> Memory:
     row = (await conn.execute(_memory_select().where(m.id == memory_id))).one()
-    nested = await comments_of(conn, [memory_id], viewer) if include_comments else None
+    nested = await _nested(conn, [memory_id], viewer, nest)
     return _memory(row, viewer, nested)
 
 

@@ -1,4 +1,4 @@
-"""Memory and comment reads (§8.2, §8.3, §9.2, §9.3); contributor writes are in entry_writes."""
+"""Memory reads (§8.2, §8.3); contributor writes are in memory_writes, comment reads in comments."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from fastapi.responses import Response
 
 from muistot.auth import MaybeUser
 from muistot.content.access import load_chain
-from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
-from muistot_data.models import Comment, Comments, Memories, Memory
+from muistot.content.ids import MemoryPath, ProjectPath, SitePath
+from muistot_data.models import Memories, Memory
 from muistot_data.queries import memories as queries
 from muistot_data.responses import read_response
 
@@ -27,7 +27,8 @@ async def list_memories(request: Request, project: ProjectPath, site: SitePath, 
         site_id = chain.site.id
 
         async def build() -> Memories:
-            found = await queries.list_memories(conn, [site_id], chain.viewer, include_comments=include_comments)
+            found = await queries.list_memories(conn, [site_id], chain.viewer,
+                                                nest=queries.nesting(include_comments, state.settings))
             return Memories(items=found.get(site_id, []))
 
         return await read_response(request, user, chain.project.id, None, build)
@@ -41,28 +42,4 @@ async def get_memory(request: Request, project: ProjectPath, site: SitePath, mem
         chain = (await load_chain(conn, user, project, site, memory)).require_readable()
         return await read_response(request, user, chain.project.id, None,
                                    lambda: queries.one_memory(conn, memory, chain.viewer,
-                                                              include_comments=include_comments))
-
-
-@router.get(MEMORIES + "/{memory}/comments", response_model=Comments)
-async def list_comments(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
-                        user: MaybeUser) -> Response:
-    state = request.app.state
-    async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, site, memory)).require_listable()
-
-        async def build() -> Comments:
-            found = await queries.comments_of(conn, [memory], chain.viewer)
-            return Comments(items=found.get(memory, []))
-
-        return await read_response(request, user, chain.project.id, None, build)
-
-
-@router.get(MEMORIES + "/{memory}/comments/{comment}", response_model=Comment)
-async def get_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
-                      comment: CommentPath, user: MaybeUser) -> Response:
-    state = request.app.state
-    async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, site, memory, comment)).require_readable()
-        return await read_response(request, user, chain.project.id, None,
-                                   lambda: queries.one_comment(conn, comment, chain.viewer))
+                                                              nest=queries.nesting(include_comments, state.settings)))

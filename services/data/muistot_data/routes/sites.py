@@ -118,7 +118,7 @@ async def get_site(request: Request, project: ProjectPath, site: SitePath, user:
             if include_memories:
                 assert chain.site is not None
                 nested = await memory_queries.list_memories(conn, [chain.site.id], chain.viewer,
-                                                            include_comments=False)
+                                                            nest=memory_queries.Nest.none)
                 found.memories = nested.get(chain.site.id, [])
             return found
 

@@ -1,0 +1,41 @@
+"""Comment reads (§9.2, §9.3); not mounted when MUISTOT_DISABLE_COMMENTS is set."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from muistot.auth import MaybeUser
+from muistot.content.access import load_chain
+from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
+from muistot_data.models import Comment, Comments
+from muistot_data.queries import memories as queries
+from muistot_data.responses import read_response
+
+router = APIRouter(tags=["comments"])
+
+COMMENTS = "/projects/{project}/sites/{site}/memories/{memory}/comments"
+
+
+@router.get(COMMENTS, response_model=Comments)
+async def list_comments(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
+                        user: MaybeUser) -> Response:
+    state = request.app.state
+    async with state.db.connect() as conn:
+        chain = (await load_chain(conn, user, project, site, memory)).require_listable()
+
+        async def build() -> Comments:
+            found = await queries.comments_of(conn, [memory], chain.viewer)
+            return Comments(items=found.get(memory, []))
+
+        return await read_response(request, user, chain.project.id, None, build)
+
+
+@router.get(COMMENTS + "/{comment}", response_model=Comment)
+async def get_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
+                      comment: CommentPath, user: MaybeUser) -> Response:
+    state = request.app.state
+    async with state.db.connect() as conn:
+        chain = (await load_chain(conn, user, project, site, memory, comment)).require_readable()
+        return await read_response(request, user, chain.project.id, None,
+                                   lambda: queries.one_comment(conn, comment, chain.viewer))
