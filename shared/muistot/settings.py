@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     login_password_failures: int = Field(10, ge=0)
     # Wrong guesses after which an e-mail link or registration code is burned.
     login_token_attempts: int = Field(5, ge=1)
+    # Setting a first password or changing the e-mail address without the current password needs a sign-in
+    # (link, code or password) at most this many seconds old; older sessions must sign in again.
+    reauth_seconds: int = Field(15 * 60, ge=60)
     # Optional external username generator (`GET <url>/` → {"value": name}); the built-in one otherwise.
     namegen_url: str = ""
     # How long the worker retries a mail that has no expiry of its own (a login link has 10 minutes).

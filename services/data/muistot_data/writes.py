@@ -1,4 +1,4 @@
-"""Plumbing every contributor write shares: sign-in, uploads, commit, then cache invalidation."""
+"""Plumbing every contributor write shares: uploads, commit, then cache invalidation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot.content import generations
-from muistot.errors import ApiError
 from muistot.identity import Principal
 from muistot.images import ImageUploads, delete_files, image_uploads, insert_image, release_images
 from muistot.storage import storage_of
@@ -20,13 +19,6 @@ def write_router(tag: str) -> APIRouter:
     """A router of contributor writes. Like the original, it reads a body sent without a Content-Type
     as JSON (§0.1); a bearer header, not a cookie, authenticates, so this opens no cross-site posts."""
     return APIRouter(tags=[tag], strict_content_type=False)
-
-
-def signed_in(user: Principal | None) -> Principal:
-    """Auth is checked after validation (§1.3: an invalid body without a token is a 422)."""
-    if user is None:
-        raise ApiError(401, "Unauthorized")
-    return user
 
 
 @dataclass

@@ -6,7 +6,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy import delete, update
 
-from muistot.auth import MaybeUser
+from muistot.auth import MaybeUser, signed_in
 from muistot.content.access import load_chain
 from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
 from muistot.content.states import initial_state, state_after_edit
@@ -16,7 +16,7 @@ from muistot.db.tables import comments
 from muistot.roles import Role
 from muistot_data.models import ModifiedComment, NewComment
 from muistot_data.responses import no_content
-from muistot_data.writes import committed, signed_in, write, write_router
+from muistot_data.writes import committed, write, write_router
 
 router = write_router("comments")
 

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from muistot.auth import MaybeUser
+from muistot.auth import MaybeUser, signed_in
 from muistot.content.access import load_chain
 from muistot.content.ids import ProjectPath, SitePath
 from muistot.content.language import require_supported
@@ -20,7 +20,7 @@ from muistot.roles import Role
 from muistot.text import fold
 from muistot_data.models import InfoIn, ModifiedSite, NewSite
 from muistot_data.responses import no_content
-from muistot_data.writes import committed, signed_in, write, write_router
+from muistot_data.writes import committed, write, write_router
 
 router = write_router("sites")
 
