@@ -13,7 +13,7 @@ import json
 import re
 import secrets
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 from redis.asyncio import Redis
 
@@ -37,13 +37,17 @@ class Session:
     created: int
     expires: int
     client: str = ""
+    # When the person last proved a secret (link, code, password). A session that replaces another (after a
+    # rename, say) keeps it, so sensitive changes can ask for a recent sign-in. 0 for sessions stored before.
+    signed_in: int = 0
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), separators=(",", ":")).encode()
 
     @classmethod
     def from_json(cls, raw: bytes) -> Session:
-        return cls(**json.loads(raw))
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in json.loads(raw).items() if key in known})
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,14 @@ class SessionStore:
     def _index(self, user_id: int) -> str:
         return f"{self.prefix}usess:{user_id}"
 
-    async def create(self, user_id: int, username: str, superuser: bool, client: str = "") -> tuple[str, Session]:
+    async def create(self, user_id: int, username: str, superuser: bool, client: str = "",
+                     signed_in: int | None = None) -> tuple[str, Session]:
+        """A new session; `signed_in` is the time of the sign-in it carries on (default: now, a fresh sign-in)."""
         token = secrets.token_urlsafe(32)
         now = int(time.time())
         session = Session(id=secrets.token_urlsafe(12), user_id=user_id, username=username, superuser=superuser,
-                          created=now, expires=now + self.max, client=client[:200])
+                          created=now, expires=now + self.max, client=client[:200],
+                          signed_in=now if signed_in is None else signed_in)
         digest = token_digest(token)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(self._key(digest), session.to_json(), ex=self.idle)

@@ -85,6 +85,7 @@ async def test_known_account_gets_a_verified_link_and_its_own_session(
     token = response.headers["Authorization"].split(" ", 1)[1]
     session = await login.app.state.sessions.validate(token)  # type: ignore[attr-defined]
     assert (session.user_id, session.username) == (known.id, known.username)
+    assert abs(session.signed_in - time.time()) < 60  # a link sign-in counts as recent (MUISTOT_REAUTH_SECONDS)
     me = await service_client("users").get("/me", headers={"Authorization": f"Bearer {token}"})
     assert me.json()["username"] == known.username
 

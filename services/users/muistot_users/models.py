@@ -83,6 +83,14 @@ class PasswordChange(BaseModel):
     current_password: str | None = Field(default=None, max_length=1000)
 
 
+class EmailChange(BaseModel):
+    """Optional `POST /me/email` body: the current password, instead of a recent sign-in (§11.4)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    current_password: str | None = Field(default=None, max_length=1000)
+
+
 class AccountDeletion(BaseModel):
     """`DELETE /me/account` body: the current password, for accounts that have one."""
 

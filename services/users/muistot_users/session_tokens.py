@@ -14,9 +14,11 @@ def client_of(request: Request) -> str:
 
 
 async def replace_session(request: Request, user: Principal, *, username: str, superuser: bool) -> str:
-    """A new token for the caller; the session it replaces ends, so the old token stops working."""
+    """A new token for the caller; the session it replaces ends, so the old token stops working. The new
+    session carries on the old one's sign-in time: a rename is no fresh sign-in (`muistot_users.step_up`)."""
     store: SessionStore = request.app.state.sessions
-    token, _ = await store.create(user.user_id, username, superuser, client=client_of(request))
+    token, _ = await store.create(user.user_id, username, superuser, client=client_of(request),
+                                  signed_in=user.signed_in)
     await store.revoke_id(user.user_id, user.session_id)
     return token
 

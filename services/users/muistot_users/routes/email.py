@@ -28,8 +28,10 @@ from muistot.mail import enqueue
 from muistot.text import fold
 from muistot.validation import EmailAddress
 from muistot_users import limits, mails, one_time_secrets
+from muistot_users.models import EmailChange
 from muistot_users.profile import load_account
 from muistot_users.session_tokens import login_response, replace_session
+from muistot_users.step_up import require_step_up
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -44,11 +46,16 @@ def _link(request: Request, token: str) -> str:
     200: {"description": "A confirmation link was mailed to the new address; the `Authorization` header carries "
                          "the caller's new token (the one presented ends)"},
     304: {"description": "This is already the account's address"},
+    403: {"description": "Recent sign-in required (or the current password) / Wrong password"},
     429: {"description": "Too many requests"},
 })
 async def request_email_change(request: Request, maybe_user: MaybeUser,
-                               email: Annotated[EmailAddress, Query(max_length=320)]) -> Response:
-    """Mail a confirmation link to `email` and a notice to the current address; nothing changes yet."""
+                               email: Annotated[EmailAddress, Query(max_length=320)],
+                               body: EmailChange | None = None) -> Response:
+    """Mail a confirmation link to `email` and a notice to the current address; nothing changes yet.
+
+    Needs a recent sign-in, or the current password in the body (§11.4): a stolen session alone cannot
+    move the account to another mailbox."""
     user = signed_in(maybe_user)
     state = request.app.state
     async with state.db.connect() as conn:
@@ -57,6 +64,7 @@ async def request_email_change(request: Request, maybe_user: MaybeUser,
             return Response(status_code=304)
         owner = (await conn.execute(select(users.c.id, users.c.lang).where(users.c.email_key == fold(email)))).first()
         superuser = await is_superuser(conn, user.user_id)
+    await require_step_up(request, user, account, body.current_password if body is not None else None)
     await limits.limiter(request).hit((limits.MAIL_PER_USER, str(user.user_id)),
                                       (limits.MAIL_PER_IP, limits.ip_of(request)),
                                       (limits.MAIL_PER_ADDRESS, fold(email)))

@@ -1,6 +1,7 @@
 """`PUT /me/password`: set or change the password (spec/api-auth-admin.md §4.4, with §11.4 fixed).
 
-Changing an existing password needs the current one (`current_password` in the JSON body). The new
+Changing an existing password needs the current one (`current_password` in the JSON body); a first
+password needs a recent sign-in (`muistot_users.step_up`). The new
 password may come in the body or, as in the contract, in the `password` query parameter. The caller's
 session stays signed in; every other session of the account ends.
 """
@@ -16,11 +17,10 @@ from muistot.auth import MaybeUser, signed_in
 from muistot.db.engine import utcnow
 from muistot.db.tables import users
 from muistot.errors import ApiError
-from muistot.identity import Principal
-from muistot.passwords import hash_password, policy_error, verify_password
-from muistot_users import limits
+from muistot.passwords import hash_password, policy_error
 from muistot_users.models import PasswordChange
 from muistot_users.profile import load_account, usable_password
+from muistot_users.step_up import check_current_password, require_recent_sign_in
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -43,22 +43,10 @@ def new_password(query_value: str | None, body: PasswordChange | None, min_lengt
     return value
 
 
-async def check_current_password(request: Request, user: Principal, stored: str | None, given: str | None) -> None:
-    """403 unless `given` is the current password; wrong guesses are rate limited (429)."""
-    limiter = limits.limiter(request)
-    checks = ((limits.PASSWORD_FAILURES_PER_USER, str(user.user_id)),
-              (limits.PASSWORD_FAILURES_PER_IP, limits.ip_of(request)))
-    await limiter.check(*checks)
-    if given is None:
-        raise ApiError(403, "Current password required")
-    if not await verify_password(given, stored, request.app.state.settings.bcrypt_cost):
-        await limiter.hit(*checks)
-        raise ApiError(403, "Wrong password")
-
-
 @router.put("/password", status_code=200, responses={
     200: {"description": "Password set; the other sessions of the account have ended"},
-    403: {"description": "Current password required / Wrong password"},
+    403: {"description": "Current password required / Wrong password / Recent sign-in required (a first "
+                         "password, from a session signed in more than MUISTOT_REAUTH_SECONDS ago)"},
     429: {"description": "Too many wrong passwords"},
 })
 async def set_password(request: Request, maybe_user: MaybeUser,
@@ -72,6 +60,8 @@ async def set_password(request: Request, maybe_user: MaybeUser,
     if usable_password(account["password_hash"], account["password_confirmed"]):
         await check_current_password(request, user, account["password_hash"],
                                      body.current_password if body is not None else None)
+    else:  # a first password opens password sign-in: only right after a sign-in (§11.4)
+        require_recent_sign_in(request, user, has_password=False)
     hashed = await hash_password(value, settings.bcrypt_cost)
     stored = account["password_hash"]
     unchanged = users.c.password_hash.is_(None) if stored is None else users.c.password_hash == stored

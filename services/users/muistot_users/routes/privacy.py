@@ -27,7 +27,7 @@ from muistot_users.account_deletion import affected_projects, delete_account
 from muistot_users.export import build_export
 from muistot_users.models import AccountDeletion
 from muistot_users.profile import load_account, usable_password
-from muistot_users.routes.password import check_current_password
+from muistot_users.step_up import check_current_password
 
 router = APIRouter(prefix="/me", tags=["privacy"])
 log = logging.getLogger("muistot.users")
