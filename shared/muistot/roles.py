@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import select, union_all
+from sqlalchemy import exists, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot.db.tables import project_admins, project_moderators, superusers
@@ -27,6 +27,26 @@ async def is_superuser(conn: AsyncConnection, user: Principal | None) -> bool:
         return False
     found = await conn.scalar(select(superusers.c.user_id).where(superusers.c.user_id == user.user_id))
     return found is not None
+
+
+# The original's 403 for a caller without the `admin` session scope (api-auth-admin.md §3.3).
+ADMIN_SCOPE_MISSING = ("Required (authenticated,admin)", "Got (authenticated)")
+
+
+async def has_admin_scope(conn: AsyncConnection, user: Principal) -> bool:
+    """The live twin of the original's `admin` scope: a superuser, or staff (admin or moderator) anywhere."""
+    query = select(or_(
+        exists().where(superusers.c.user_id == user.user_id),
+        exists().where(project_admins.c.user_id == user.user_id),
+        exists().where(project_moderators.c.user_id == user.user_id),
+    ))
+    return bool(await conn.scalar(query))
+
+
+async def require_admin_scope(conn: AsyncConnection, user: Principal) -> None:
+    """403 before any existence check for callers who manage nothing (api-data.md §1.3, step 5)."""
+    if not await has_admin_scope(conn, user):
+        raise ApiError(403, "Unauthorized", ADMIN_SCOPE_MISSING)
 
 
 async def require_superuser(conn: AsyncConnection, user: Principal) -> None:

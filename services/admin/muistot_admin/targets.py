@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from muistot.content.access import Chain, CommentRow, Item, MemoryRow, ProjectRow, SiteRow, load_chain
 from muistot.errors import ApiError
 from muistot.identity import Principal
+from muistot.roles import Role, require_admin_scope
 
 KIND_OF: dict[type, str] = {ProjectRow: "project", SiteRow: "site", MemoryRow: "memory", CommentRow: "comment"}
 
@@ -54,3 +55,15 @@ def as_order_error(error: ApiError) -> ApiError:
     if error.status == 404 and error.message.endswith(" not found"):
         return order_not_found(error.message.removesuffix(" not found").lower())
     return error
+
+
+async def load_managed_chain(conn: AsyncConnection, user: Principal, min_role: Role, project: str,
+                             site: str | None = None, memory: int | None = None,
+                             comment: int | None = None) -> Chain:
+    """The chain an admin-scope endpoint changes, in the contract's order of checks (api-data.md §1.3):
+    403 for callers who manage nothing anywhere, then 404 for what is missing or hidden from the
+    caller, then 403 without `min_role` in this project.
+    """
+    await require_admin_scope(conn, user)
+    chain = await load_chain(conn, user, project, site, memory, comment)
+    return chain.require(owner=False, min_role=min_role)

@@ -140,9 +140,10 @@ async def test_patch_by_role(admin_client, world, caller, status):
         assert response.headers["location"] == f"http://testserver{world.project_path}"
 
 
-async def test_patch_of_unpublished_project_is_404_for_outsiders(admin_client, content):
+async def test_patch_of_unpublished_project_is_404_for_admins_of_other_projects(admin_client, content):
     world = await content.world(project_published=False)
-    response = await admin_client.patch(world.project_path, json={"auto_publish": True}, headers=world.user.headers)
+    response = await admin_client.patch(world.project_path, json={"auto_publish": True},
+                                        headers=world.other_admin.headers)
     assert response.json() == {"error": {"code": 404, "message": "Project not found"}}
 
 
@@ -212,6 +213,6 @@ async def test_delete_is_idempotent_and_hides_from_the_public(admin_client, cont
         response = await admin_client.delete(world.project_path, headers=world.admin.headers)
         assert response.status_code == 204
         assert response.headers["location"] == "http://testserver/projects"
-    # Outsiders no longer see it; its admins still manage it.
-    assert (await admin_client.delete(world.project_path, headers=world.user.headers)).status_code == 404
+    # Admins of other projects no longer see it; its admins still manage it.
+    assert (await admin_client.delete(world.project_path, headers=world.other_admin.headers)).status_code == 404
     assert (await admin_client.delete("/projects/nope-nope", headers=world.admin.headers)).status_code == 404

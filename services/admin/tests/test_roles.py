@@ -58,7 +58,7 @@ async def test_missing_or_hidden_project(admin_client, content, world):
     assert response.json() == {"error": {"code": 404, "message": "Project not found"}}
     hidden = await content.world(project_published=False)
     response = await admin_client.post(f"{hidden.project_path}/admins?username={world.user.username}",
-                                       headers=world.user.headers)
+                                       headers=world.other_admin.headers)
     assert response.json() == {"error": {"code": 404, "message": "Project not found"}}
 
 

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from muistot import audit
 from muistot.auth import MaybeUser
 from muistot.content import generations
-from muistot.content.access import load_chain
 from muistot.content.ids import ProjectPath
 from muistot.content.language import require_supported
 from muistot.content.urls import location
@@ -25,12 +24,13 @@ from muistot.db.tables import project_admins, project_contact, project_informati
 from muistot.errors import ApiError
 from muistot.identity import Principal
 from muistot.images import ImageUploads, delete_files, image_uploads, insert_image, release_images
-from muistot.roles import Role, is_superuser
+from muistot.roles import Role, is_superuser, require_admin_scope
 from muistot.storage import storage_of
 from muistot.text import fold
 from muistot_admin.common import signed_in, unchanged
 from muistot_admin.project_models import ModifiedProject, NewProject, ProjectContact, ProjectInfo, to_utc
 from muistot_admin.publishing import soft_delete_project
+from muistot_admin.targets import load_managed_chain
 
 router = APIRouter(tags=["projects"])
 
@@ -83,6 +83,7 @@ async def create_project(request: Request, body: NewProject, user: MaybeUser) ->
     async with image_uploads(storage, state.settings) as uploads, state.db.transaction() as conn:
         superuser = await is_superuser(conn, caller)
         if not superuser and not state.settings.any_user_creates_projects:
+            await require_admin_scope(conn, caller)  # the scope's 403 first, as in the original (§3.3)
             raise ApiError(403, "Not enough privileges", ["requires superuser"])
         if await conn.scalar(select(projects.c.id).where(projects.c.name_key == fold(body.id))) is not None:
             raise ApiError(409, "Project exists")
@@ -126,8 +127,7 @@ async def modify_project(request: Request, project: ProjectPath, body: ModifiedP
     after: dict[str, Any] = {}
     orphans: list[str] = []
     async with image_uploads(storage, state.settings) as uploads, state.db.transaction() as conn:
-        chain = await load_chain(conn, caller, project)
-        chain.require(owner=False, min_role=Role.admin)
+        chain = await load_managed_chain(conn, caller, Role.admin, project)
         current = chain.project
         columns: dict[str, Any] = {}
         for name in ("starts", "ends", "auto_publish", "admin_posting"):
@@ -178,8 +178,7 @@ async def delete_project(request: Request, project: ProjectPath, user: MaybeUser
     caller = signed_in(user)
     state = request.app.state
     async with state.db.transaction() as conn:
-        chain = await load_chain(conn, caller, project)
-        chain.require(owner=False, min_role=Role.admin)
+        chain = await load_managed_chain(conn, caller, Role.admin, project)
         changed = await soft_delete_project(conn, chain.project, caller)
     if changed:
         await generations.bump(state.redis, chain.project.id)

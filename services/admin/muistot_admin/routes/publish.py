@@ -11,17 +11,16 @@ from fastapi import APIRouter, Request, Response
 
 from muistot.auth import MaybeUser
 from muistot.content import generations
-from muistot.content.access import load_chain
 from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
 from muistot.content.urls import location
 from muistot.errors import ApiError
 from muistot.identity import Principal
-from muistot.roles import Role
+from muistot.roles import Role, is_superuser, require_admin_scope
 from muistot_admin.common import signed_in, unchanged
 from muistot_admin.orders import Order
 from muistot_admin.params import PublishFlag
 from muistot_admin.publishing import publish_target
-from muistot_admin.targets import load_order_chain, url_parts
+from muistot_admin.targets import load_managed_chain, load_order_chain, url_parts
 
 router = APIRouter(tags=["publishing"])
 UNCHANGED = {304: {"description": "Already in that state"}}
@@ -37,8 +36,7 @@ async def _publish(request: Request, user: Principal, publish: bool, project: st
     state = request.app.state
     kind = "comment" if comment else "memory" if memory else "site" if site else "project"
     async with state.db.transaction() as conn:
-        chain = await load_chain(conn, user, project, site, memory, comment)
-        chain.require(owner=False, min_role=needed_role(kind))
+        chain = await load_managed_chain(conn, user, needed_role(kind), project, site, memory, comment)
         changed = await publish_target(conn, chain, publish, user)
     if not changed:
         return unchanged()
@@ -75,12 +73,19 @@ async def publish_order(request: Request, order: Order, user: MaybeUser) -> Resp
     """Publish or unpublish anything named by an order; 204 changed, 304 unchanged, no `Location`."""
     caller = signed_in(user)
     state = request.app.state
+    refused = ApiError(403, f"Unauthorized {caller.username}", [f"Order: {order.project}"])
     async with state.db.transaction() as conn:
         # Rights first (live, never from the session), then the rest of the chain: a caller without
-        # rights in the project learns nothing about its content.
-        project = await load_order_chain(conn, caller, {"project": order.project})
+        # rights in the project learns nothing about it, not even whether it exists (§5.2).
+        await require_admin_scope(conn, caller)
+        try:
+            project = await load_order_chain(conn, caller, {"project": order.project})
+        except ApiError:
+            if not await is_superuser(conn, caller):
+                raise refused from None
+            raise
         if project.viewer.role < needed_role(order.type):
-            raise ApiError(403, f"Unauthorized {caller.username}", [f"Order: {order.project}"])
+            raise refused
         chain = await load_order_chain(conn, caller, order.chain())
         changed = await publish_target(conn, chain, order.publish, caller)
     if not changed:

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from muistot import audit
 from muistot.auth import MaybeUser
 from muistot.content import generations
-from muistot.content.access import load_chain
 from muistot.content.ids import ProjectPath
 from muistot.content.urls import location
 from muistot.db.engine import utcnow
@@ -23,6 +22,7 @@ from muistot.roles import Role
 from muistot.text import fold
 from muistot_admin.common import signed_in
 from muistot_admin.params import Username
+from muistot_admin.targets import load_managed_chain
 
 router = APIRouter(tags=["roles"])
 
@@ -48,8 +48,7 @@ async def _change_role(request: Request, project: str, username: str, user: Mayb
     singular = role.removesuffix("s")
     state = request.app.state
     async with state.db.transaction() as conn:
-        chain = await load_chain(conn, caller, project)
-        chain.require(owner=False, min_role=Role.admin)
+        chain = await load_managed_chain(conn, caller, Role.admin, project)
         user_id, stored_name = await find_user(conn, username)
         where = (table.c.project_id == chain.project.id, table.c.user_id == user_id)
         present = await conn.scalar(select(table.c.user_id).where(*where)) is not None
