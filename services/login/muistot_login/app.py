@@ -3,11 +3,18 @@
 from fastapi import FastAPI
 
 from muistot.app import create_service_app
+from muistot.content.body_limit import BodyLimitMiddleware
 from muistot.settings import Settings
 from muistot_login.routes import docs, email_login, password_login, status, verify
 
+# The largest body here is a short JSON object (a name, an address and a password).
+BODY_LIMIT = 64 * 1024
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app("login", [verify.router, status.router, email_login.router, password_login.router,
-                                        docs.router], settings=settings,
-                              description="Sign-in by e-mail link or password, and sessions.")
+    app = create_service_app("login", [verify.router, status.router, email_login.router, password_login.router,
+                                       docs.router], settings=settings,
+                             description="Sign-in by e-mail link or password, and sessions.")
+    # Outermost, so an oversized body is refused (413) before anything buffers or parses it.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=BODY_LIMIT)
+    return app

@@ -246,3 +246,12 @@ async def test_signed_in_caller_with_an_invalid_registration_gets_422_first(
     valid = await login.post("/auth/register", json=body, headers={**user.headers, **from_ip()})
     assert valid.status_code == 403
     assert valid.json() == {"error": {"code": 403, "message": "Already signed-in"}}
+
+
+async def test_an_oversized_body_is_413_before_anything_reads_it(login: httpx.AsyncClient) -> None:
+    address = new_email("huge")
+    body = {"username": new_name(), "email": address, "password": PASSWORD, "padding": "x" * 70_000}
+    response = await login.post("/auth/register", json=body, headers=from_ip())
+    assert response.status_code == 413
+    assert response.json() == {"error": {"code": 413, "message": "Request body too large"}}
+    assert await count_users(login, address) == 0

@@ -97,3 +97,11 @@ async def test_patch_body_must_be_an_object(users, make_user):
 async def test_patch_requires_a_session(users):
     response = await users.patch("/me", json={"city": "Oulu"})
     assert response.status_code == 401
+
+
+async def test_an_oversized_body_is_413_and_writes_nothing(users, make_user):
+    user = await make_user()
+    response = await users.patch("/me", headers=user.headers, json={"city": "Oulu", "padding": "x" * 70_000})
+    assert response.status_code == 413
+    assert response.json() == {"error": {"code": 413, "message": "Request body too large"}}
+    assert "city" not in (await users.get("/me", headers=user.headers)).json()
