@@ -7,11 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
-from muistot.auth import MaybeUser
+from muistot.auth import MaybeUser, signed_in
 from muistot.content.ids import PID_PATTERN, strip_text
 from muistot.db.tables import audit_log, projects
 from muistot.pagination import PageParams, keyset, paged
-from muistot_admin.common import signed_in
 from muistot_admin.scope import staff_projects
 
 router = APIRouter(prefix="/admin", tags=["audit"])

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot import audit
-from muistot.auth import MaybeUser
+from muistot.auth import MaybeUser, signed_in
 from muistot.content import generations
 from muistot.content.ids import ProjectPath
 from muistot.content.language import require_supported
@@ -27,7 +27,7 @@ from muistot.images import ImageUploads, delete_files, image_uploads, insert_ima
 from muistot.roles import Role, is_superuser, require_admin_scope
 from muistot.storage import storage_of
 from muistot.text import fold
-from muistot_admin.common import signed_in, unchanged
+from muistot_admin.common import unchanged
 from muistot_admin.project_models import ModifiedProject, NewProject, ProjectContact, ProjectInfo, to_utc
 from muistot_admin.publishing import soft_delete_project
 from muistot_admin.targets import load_managed_chain

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from muistot.auth import MaybeUser
+from muistot.auth import MaybeUser, signed_in
 from muistot.content import generations
 from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
 from muistot.content.urls import location
 from muistot.errors import ApiError
 from muistot.identity import Principal
 from muistot.roles import Role, is_superuser, require_admin_scope
-from muistot_admin.common import signed_in, unchanged
+from muistot_admin.common import unchanged
 from muistot_admin.orders import Order
 from muistot_admin.params import PublishFlag
 from muistot_admin.publishing import publish_target

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from muistot.auth import MaybeUser
+from muistot.auth import MaybeUser, signed_in
 from muistot.content import generations
 from muistot.content.access import load_chain
 from muistot.content.ids import PID_PATTERN, strip_text
@@ -18,7 +18,7 @@ from muistot.errors import ApiError
 from muistot.mail import enqueue
 from muistot.pagination import PageParams
 from muistot.roles import Role
-from muistot_admin.common import signed_in, unchanged
+from muistot_admin.common import unchanged
 from muistot_admin.decisions import Decision, decide, public_names
 from muistot_admin.queue import QueueFilter, list_queue
 from muistot_admin.scope import staff_projects

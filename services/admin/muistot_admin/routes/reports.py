@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Request, Response
 
 from muistot import moderation
-from muistot.auth import MaybeUser
+from muistot.auth import MaybeUser, signed_in
 from muistot.content import generations
 from muistot.content.access import Chain, load_chain
 from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
@@ -19,7 +19,7 @@ from muistot.content.urls import location
 from muistot.errors import ApiError
 from muistot.identity import Principal
 from muistot.ratelimit import Limit, RateLimiter
-from muistot_admin.common import signed_in, unchanged
+from muistot_admin.common import unchanged
 from muistot_admin.orders import ReportBody, ReportOrder
 from muistot_admin.targets import as_order_error, kind_of, url_parts
 

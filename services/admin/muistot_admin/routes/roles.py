@@ -11,7 +11,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot import audit
-from muistot.auth import MaybeUser
+from muistot.auth import MaybeUser, signed_in
 from muistot.content import generations
 from muistot.content.ids import ProjectPath
 from muistot.content.urls import location
@@ -20,7 +20,6 @@ from muistot.db.tables import project_admins, project_moderators, users
 from muistot.errors import ApiError
 from muistot.roles import Role
 from muistot.text import fold
-from muistot_admin.common import signed_in
 from muistot_admin.params import Username
 from muistot_admin.targets import load_managed_chain
 

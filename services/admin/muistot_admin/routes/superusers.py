@@ -10,13 +10,12 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from muistot import audit
-from muistot.auth import CurrentUser, MaybeUser
+from muistot.auth import CurrentUser, MaybeUser, signed_in
 from muistot.content.urls import location
 from muistot.db.engine import utcnow
 from muistot.db.tables import superusers, users
 from muistot.errors import ApiError
 from muistot.roles import require_superuser
-from muistot_admin.common import signed_in
 from muistot_admin.params import Username
 from muistot_admin.routes.roles import find_user
 
