@@ -12,6 +12,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     routers = [projects.router, publish.router, reports.router, roles.router, superusers.router, queue.router,
                audit.router]
+    if not settings.disable_comments:  # the original's switch: comment routes are simply not there (§9)
+        routers += [publish.comment_router, reports.comment_router]
     app = create_service_app("admin", routers, settings=settings,
                              description="Project management, roles, publishing and moderation.")
     # Outermost, so an oversized body (project images) is refused before anything reads it.

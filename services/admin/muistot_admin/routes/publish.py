@@ -23,6 +23,7 @@ from muistot_admin.publishing import publish_target
 from muistot_admin.targets import load_managed_chain, load_order_chain, url_parts
 
 router = APIRouter(tags=["publishing"])
+comment_router = APIRouter(tags=["publishing"])  # not mounted when MUISTOT_DISABLE_COMMENTS is set (§9)
 UNCHANGED = {304: {"description": "Already in that state"}}
 
 
@@ -61,8 +62,8 @@ async def publish_memory(request: Request, project: ProjectPath, site: SitePath,
     return await _publish(request, signed_in(user), publish, project, site, memory)
 
 
-@router.post("/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}/publish", status_code=204,
-             responses=UNCHANGED)
+@comment_router.post("/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}/publish",
+                     status_code=204, responses=UNCHANGED)
 async def publish_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                           comment: CommentPath, publish: PublishFlag, user: MaybeUser) -> Response:
     return await _publish(request, signed_in(user), publish, project, site, memory, comment)

@@ -24,6 +24,7 @@ from muistot_admin.orders import ReportBody, ReportOrder
 from muistot_admin.targets import as_order_error, kind_of, url_parts
 
 router = APIRouter(tags=["reports"])
+comment_router = APIRouter(tags=["reports"])  # not mounted when MUISTOT_DISABLE_COMMENTS is set (§9)
 REPORTS_PER_USER = Limit("report-user", max=30, window=600)
 
 
@@ -67,7 +68,8 @@ async def report_memory(request: Request, project: ProjectPath, site: SitePath, 
     return await _report_resource(request, user, {"project": project, "site": site, "memory": memory}, body)
 
 
-@router.put("/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}/report", status_code=204)
+@comment_router.put("/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}/report",
+                    status_code=204)
 async def report_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                          comment: CommentPath, user: MaybeUser, body: ReportBody | None = Body(None)) -> Response:
     names = {"project": project, "site": site, "memory": memory, "comment": comment}
