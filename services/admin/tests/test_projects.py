@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from muistot.db.tables import project_admins, project_contact, project_information, projects
 
@@ -216,3 +216,36 @@ async def test_delete_is_idempotent_and_hides_from_the_public(admin_client, cont
     # Admins of other projects no longer see it; its admins still manage it.
     assert (await admin_client.delete(world.project_path, headers=world.other_admin.headers)).status_code == 404
     assert (await admin_client.delete("/projects/nope-nope", headers=world.admin.headers)).status_code == 404
+
+
+async def test_a_failed_create_leaves_no_image_behind(admin_client, app_state, world):
+    from muistot.db.tables import images
+    from muistot.storage import storage_of
+
+    directory = storage_of(app_state).directory
+    files_before = set(directory.glob("*")) if directory.exists() else set()
+    async with app_state.db.connect() as conn:
+        rows_before = await conn.scalar(select(func.count()).select_from(images))
+    body = new_project(image=png(), admins=["NoSuchUser"])  # the image is stored before the admins are found
+    response = await admin_client.post("/projects", json=body, headers=world.superuser.headers)
+    assert response.json() == {"error": {"code": 404, "message": "Admins not found", "details": ["NoSuchUser"]}}
+    assert await project_row(app_state, body["id"]) is None
+    async with app_state.db.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(images)) == rows_before
+    assert (set(directory.glob("*")) if directory.exists() else set()) == files_before
+
+
+async def test_a_failed_patch_changes_nothing(admin_client, app_state, world):
+    before = await project_row(app_state, world.project)
+    body = {"auto_publish": True, "contact": {"has_research_permit": True, "can_contact": True}, "image": png(),
+            "info": {"lang": "fi", "name": "Uusi nimi"}, "default_language": "en"}  # no English texts: 409
+    response = await admin_client.patch(world.project_path, json=body, headers=world.admin.headers)
+    assert response.status_code == 409
+    assert await project_row(app_state, world.project) == before
+    async with app_state.db.connect() as conn:
+        contacts = await conn.scalar(select(func.count()).select_from(project_contact)
+                                     .where(project_contact.c.project_id == world.project_id))
+        names = [row.name for row in await conn.execute(select(project_information.c.name)
+                                                          .where(project_information.c.project_id == world.project_id))]
+    assert contacts == 0
+    assert "Uusi nimi" not in names
