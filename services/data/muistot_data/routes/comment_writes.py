@@ -9,6 +9,7 @@ from sqlalchemy import delete, update
 from muistot.auth import MaybeUser, signed_in
 from muistot.content.access import load_chain
 from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
+from muistot.content.retry import retry_deadlocks
 from muistot.content.states import initial_state, state_after_edit
 from muistot.content.urls import location
 from muistot.db.engine import utcnow
@@ -24,6 +25,7 @@ COMMENTS = "/projects/{project}/sites/{site}/memories/{memory}/comments"
 
 
 @router.post(COMMENTS, status_code=201, response_class=Response)
+@retry_deadlocks
 async def create_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                          body: NewComment, user: MaybeUser) -> Response:
     principal = signed_in(user)
@@ -41,6 +43,7 @@ async def create_comment(request: Request, project: ProjectPath, site: SitePath,
 
 
 @router.patch(COMMENTS + "/{comment}", status_code=204, response_class=Response)
+@retry_deadlocks
 async def modify_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                          comment: CommentPath, body: ModifiedComment, user: MaybeUser) -> Response:
     """Only the author edits; outside auto-publish projects the edit goes back to review (§9.5)."""
@@ -57,6 +60,7 @@ async def modify_comment(request: Request, project: ProjectPath, site: SitePath,
 
 
 @router.delete(COMMENTS + "/{comment}", status_code=204, response_class=Response)
+@retry_deadlocks
 async def delete_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                          comment: CommentPath, user: MaybeUser) -> Response:
     principal = signed_in(user)

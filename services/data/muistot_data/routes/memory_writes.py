@@ -9,6 +9,7 @@ from sqlalchemy import delete, update
 from muistot.auth import MaybeUser, signed_in
 from muistot.content.access import load_chain
 from muistot.content.ids import MemoryPath, ProjectPath, SitePath
+from muistot.content.retry import retry_deadlocks
 from muistot.content.states import initial_state
 from muistot.content.urls import location
 from muistot.db.engine import utcnow
@@ -24,6 +25,7 @@ MEMORIES = "/projects/{project}/sites/{site}/memories"
 
 
 @router.post(MEMORIES, status_code=201, response_class=Response)
+@retry_deadlocks
 async def create_memory(request: Request, project: ProjectPath, site: SitePath, body: NewMemory,
                         user: MaybeUser) -> Response:
     principal = signed_in(user)
@@ -43,6 +45,7 @@ async def create_memory(request: Request, project: ProjectPath, site: SitePath, 
 
 @router.patch(MEMORIES + "/{memory}", status_code=204, response_class=Response,
               responses={304: {"description": "Nothing to change"}})
+@retry_deadlocks
 async def modify_memory(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                         body: ModifiedMemory, user: MaybeUser) -> Response:
     """Only the author edits a memory; editing keeps its review state (§8.5)."""
@@ -68,6 +71,7 @@ async def modify_memory(request: Request, project: ProjectPath, site: SitePath, 
 
 
 @router.delete(MEMORIES + "/{memory}", status_code=204, response_class=Response)
+@retry_deadlocks
 async def delete_memory(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                         user: MaybeUser) -> Response:
     principal = signed_in(user)

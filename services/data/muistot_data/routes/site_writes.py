@@ -11,6 +11,7 @@ from muistot.auth import MaybeUser, signed_in
 from muistot.content.access import load_chain
 from muistot.content.ids import ProjectPath, SitePath
 from muistot.content.language import require_supported
+from muistot.content.retry import retry_deadlocks
 from muistot.content.states import initial_state
 from muistot.content.urls import location
 from muistot.db.engine import utcnow
@@ -39,6 +40,7 @@ async def put_info(conn: AsyncConnection, site_id: int, info: InfoIn, user_id: i
 
 
 @router.post(SITES, status_code=201, response_class=Response)
+@retry_deadlocks
 async def create_site(request: Request, project: ProjectPath, body: NewSite, user: MaybeUser) -> Response:
     principal = signed_in(user)
     settings = request.app.state.settings
@@ -68,6 +70,7 @@ async def create_site(request: Request, project: ProjectPath, body: NewSite, use
 
 @router.patch(SITES + "/{site}", status_code=204, response_class=Response,
               responses={304: {"description": "Nothing to change"}})
+@retry_deadlocks
 async def modify_site(request: Request, project: ProjectPath, site: SitePath, body: ModifiedSite,
                       user: MaybeUser) -> Response:
     """Only the creator and project staff may patch a site (DESIGN.md; the original let anyone edit texts)."""
@@ -97,6 +100,7 @@ async def modify_site(request: Request, project: ProjectPath, site: SitePath, bo
 
 
 @router.delete(SITES + "/{site}", status_code=204, response_class=Response)
+@retry_deadlocks
 async def delete_site(request: Request, project: ProjectPath, site: SitePath, user: MaybeUser) -> Response:
     """Hard delete with translations, memories, comments and reports; images nobody else uses go too."""
     principal = signed_in(user)
