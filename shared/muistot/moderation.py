@@ -69,7 +69,7 @@ async def hide_if_over_threshold(conn: AsyncConnection, kind: str, item_id: int,
     table = CONTENT_TABLES[kind]
     result = await conn.execute(update(table)
                                 .where(table.c.id == item_id, table.c.state == ReviewState.published.value)
-                                .values(state=ReviewState.hidden.value))
+                                .values(state=ReviewState.hidden.value, modified_at=utcnow()))
     if not result.rowcount:
         return False
     await audit.record(conn, actor=None, action="auto_hide", target_type=kind, target_id=item_id,

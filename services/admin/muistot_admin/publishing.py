@@ -25,7 +25,7 @@ from muistot_admin.targets import identifier_of, kind_of
 async def set_project_published(conn: AsyncConnection, project: ProjectRow, publish: bool,
                                 actor: Principal) -> bool:
     """True when the flag changed. Publishing also undoes a soft delete."""
-    values: dict[str, object] = {"published": publish, "modifier_id": actor.user_id}
+    values: dict[str, object] = {"published": publish, "modifier_id": actor.user_id, "modified_at": utcnow()}
     if publish:
         values["deleted_at"] = None
     result = await conn.execute(update(projects)
@@ -46,8 +46,9 @@ async def set_content_state(conn: AsyncConnection, project_id: int, item: Item, 
         return False
     kind = kind_of(item)
     table = moderation.CONTENT_TABLES[kind]
+    # `modified_at` follows every change of the row, publish toggles included (api-data.md §0.5, §16).
     result = await conn.execute(update(table).where(table.c.id == item.id, table.c.state == item.state)
-                                .values(state=new_state))
+                                .values(state=new_state, modified_at=utcnow()))
     if not result.rowcount:
         return False  # changed concurrently by someone else: treat as already done
     after: dict[str, object] = {"state": new_state}
@@ -79,7 +80,8 @@ async def soft_delete_project(conn: AsyncConnection, project: ProjectRow, actor:
     """`DELETE /projects/{p}`: unpublish and stamp `deleted_at` (kept re-publishable); True if it changed."""
     result = await conn.execute(update(projects)
                                 .where(projects.c.id == project.id, projects.c.deleted_at.is_(None))
-                                .values(published=False, deleted_at=utcnow(), modifier_id=actor.user_id))
+                                .values(published=False, deleted_at=utcnow(), modifier_id=actor.user_id,
+                                        modified_at=utcnow()))
     if not result.rowcount:
         return False
     await audit.record(conn, actor=actor, action="delete", target_type="project", target_id=project.name,

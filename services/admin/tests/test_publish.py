@@ -1,5 +1,7 @@
 """Publishing: per-resource `…/publish?publish=` and `POST /admin/publish`, by role."""
 
+from datetime import datetime
+
 import pytest
 
 from muistot.db.tables import project_admins, project_moderators
@@ -239,3 +241,20 @@ async def test_deleted_project_can_be_published_again(admin_client, content, wor
     response = await admin_client.post(f"{world.project_path}/publish?publish=true", headers=world.admin.headers)
     assert response.status_code == 204
     assert await content.state_of("project", world.project_id) is True
+
+
+@pytest.mark.parametrize("kind", ["memory", "comment"])
+async def test_publish_toggles_update_modified_at(admin_client, app_state, content, service_client, world, kind):
+    """`modified_at` follows every update of the row, publish toggles included (api-data.md §0.5, §16)."""
+    from muistot import moderation
+
+    table = moderation.CONTENT_TABLES[kind]
+    async with app_state.db.transaction() as conn:
+        await conn.execute(table.update().where(table.c.id == content.item_id(world, kind))
+                           .values(modified_at=datetime(2001, 1, 1, 12, 0)))
+    data = service_client("data")
+    assert (await data.get(world.path(kind))).json()["modified_at"] == "2001-01-01T12:00:00"
+    response = await admin_client.post(f"{world.path(kind)}/publish?publish=false", headers=world.moderator.headers)
+    assert response.status_code == 204
+    shown = (await data.get(world.path(kind), headers=world.admin.headers)).json()["modified_at"]
+    assert shown > "2020-01-01T00:00:00"
