@@ -88,3 +88,23 @@ async def test_publishing_with_the_cache_down_still_works(app_with, content, wor
         response = await client.post(f"{world.site_path}/publish?publish=false", headers=world.moderator.headers)
         assert response.status_code == 204
     assert await content.state_of("site", world.site_id) == "pending"
+
+
+async def test_superuser_changes_with_the_session_store_down_are_rolled_back(app_with, app_state, test_settings,
+                                                                            world):
+    """Behind the gateway the caller is known from the identity header, yet their sessions live in Redis."""
+    import time
+
+    from muistot import identity
+    from muistot.db.tables import superusers
+    from muistot.sessions import Session
+
+    su = world.superuser
+    session = Session(id=su.session_id, user_id=su.id, username=su.username, superuser=True, created=0,
+                      expires=int(time.time()) + 60)
+    headers = {identity.IDENTITY_HEADER: identity.mint(session, test_settings.identity_secret, 30)}
+    async with running(app_with(session_redis_url=CLOSED_REDIS)) as client:
+        response = await client.post(f"/admin/superusers?username={world.user.username}", headers=headers)
+        assert_503(response, "Lost Connection to Redis")
+    async with app_state.db.connect() as conn:
+        assert await conn.scalar(select(superusers.c.user_id).where(superusers.c.user_id == world.user.id)) is None

@@ -45,7 +45,8 @@ async def add_superuser(request: Request, username: Username, user: MaybeUser) -
         await conn.execute(superusers.insert().values(user_id=user_id, created_at=utcnow()))
         await audit.record(conn, actor=caller, action="add_superuser", target_type="user", target_id=stored_name,
                            project_id=None, before={"superuser": False}, after={"superuser": True})
-    await state.sessions.update_user(user_id, superuser=True)
+        # Before the commit: with the session store down the grant is rolled back (503), not half-done.
+        await state.sessions.update_user(user_id, superuser=True)
     return Response(status_code=201, headers={"Location": location(request, "admin", "superusers")})
 
 
@@ -66,7 +67,6 @@ async def remove_superuser(request: Request, username: Username, user: MaybeUser
             await audit.record(conn, actor=caller, action="remove_superuser", target_type="user",
                                target_id=stored_name, project_id=None, before={"superuser": True},
                                after={"superuser": False})
-    if user_id in holders:
-        await state.sessions.update_user(user_id, superuser=False)
+            await state.sessions.update_user(user_id, superuser=False)  # before the commit, as above
     return Response(status_code=204, headers={"Location": location(request, "admin", "superusers")})
 
