@@ -170,3 +170,22 @@ async def test_decision_errors(admin_client, world):
                        (f"/admin/queue/memory/{world.memory}/decision", {})):
         response = await admin_client.post(path, json=body, headers=headers)
         assert response.status_code == 422, (path, body)
+
+
+async def test_rejection_mails_to_one_address_are_capped(admin_client, app_state, content, world):
+    from muistot_admin.routes.queue import REJECTION_MAILS_PER_RECIPIENT
+
+    redis: Redis = app_state.redis.cache
+    outbox = app_state.redis.key(OUTBOX)
+    await redis.delete(outbox)
+    memories = [await content.insert_memory(world.site_id, author=world.author.id)
+                for _ in range(REJECTION_MAILS_PER_RECIPIENT.max + 1)]
+    for memory in memories:
+        response = await admin_client.post(f"/admin/queue/memory/{memory}/decision",
+                                           json={"action": "reject", "reason": "Mainos"},
+                                           headers=world.moderator.headers)
+        assert response.status_code == 204  # the decision applies, over the cap too
+        assert await content.state_of("memory", memory) == "rejected"
+    cipher = outbox_cipher(app_state.settings.identity_secret)
+    queued = [cipher.open(item) for item in await redis.lrange(outbox, 0, -1)]
+    assert len([mail for mail in queued if mail.to == world.author.email]) == REJECTION_MAILS_PER_RECIPIENT.max

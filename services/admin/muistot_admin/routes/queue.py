@@ -6,6 +6,7 @@ database id (`id` in the listing), since site names are only unique within a pro
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -17,13 +18,19 @@ from muistot.content.ids import PID_PATTERN, strip_text
 from muistot.errors import ApiError
 from muistot.mail import enqueue
 from muistot.pagination import PageParams
+from muistot.ratelimit import Limit, RateLimiter, TooManyRequests
+from muistot.redis import RedisClients
 from muistot.roles import Role
+from muistot.text import fold
 from muistot_admin.common import unchanged
 from muistot_admin.decisions import Decision, decide, public_names
 from muistot_admin.queue import QueueFilter, list_queue
 from muistot_admin.scope import staff_projects
 
 router = APIRouter(prefix="/admin/queue", tags=["moderation"])
+log = logging.getLogger("muistot.admin.queue")
+# Rejection mails one address receives; beyond this the decision still applies, without a mail.
+REJECTION_MAILS_PER_RECIPIENT = Limit("reject-mail-recipient", max=10, window=3600)
 
 ItemKind = Literal["site", "memory", "comment"]
 ProjectFilter = Annotated[str | None, Query(pattern=PID_PATTERN, description="Only this project")]
@@ -57,10 +64,20 @@ async def post_decision(request: Request, kind: Annotated[ItemKind, Path()],
                                  names.get("memory"), names.get("comment"))  # type: ignore[arg-type]
         chain.require(owner=False, min_role=Role.moderator)
         changed, mail = await decide(conn, chain, decision, caller, state.settings.default_language)
-        if mail is not None:
+        if mail is not None and await _mail_allowed(state.redis, mail.to):
             # Queued before the commit: if Redis is down the decision is rolled back (503), not half-done.
             await enqueue(state.redis, mail, state.settings)
     if not changed:
         return unchanged()
     await generations.bump(state.redis, chain.project.id)
     return Response(status_code=204)
+
+
+async def _mail_allowed(redis: RedisClients, to: str) -> bool:
+    """False once an address had its share of rejection mails: a flood of rejections sends no flood of mail."""
+    try:
+        await RateLimiter(redis).hit((REJECTION_MAILS_PER_RECIPIENT, fold(to)))
+    except TooManyRequests:
+        log.info("rejection mail skipped: recipient over its hourly limit")
+        return False
+    return True
