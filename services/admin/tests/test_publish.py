@@ -49,7 +49,17 @@ async def test_publish_toggles_answer_204_then_304(admin_client, content, world,
     assert await content.state_of(kind, content.item_id(world, kind)) in (True, "published")
 
 
-@pytest.mark.parametrize("value", ["", "maybe", "2"])
+@pytest.mark.parametrize(("value", "publish"), [
+    ("true", True), ("FALSE", False), ("1", True), ("0", False), ("Yes", True), ("nO", False), ("ON", True),
+    ("off", False), ("T", True), ("f", False), ("y", True), ("N", False)])
+async def test_publish_flag_spellings(admin_client, content, world, value, publish):
+    """Every spelling api-auth-admin.md §5.4 lists, in any case."""
+    response = await admin_client.post(f"{world.site_path}/publish?publish={value}", headers=world.admin.headers)
+    assert response.status_code == (304 if publish else 204)
+    assert await content.state_of("site", world.site_id) == ("published" if publish else "pending")
+
+
+@pytest.mark.parametrize("value", ["", "maybe", "2", "null", "truee"])
 async def test_publish_flag_must_be_a_boolean(admin_client, world, value):
     response = await admin_client.post(f"{world.site_path}/publish?publish={value}", headers=world.admin.headers)
     assert response.status_code == 422
