@@ -100,3 +100,16 @@ async def test_admin_changes_bump_the_cache_generation(admin_client, content, wo
     await admin_client.post(f"{world.project_path}/admins?username={world.user.username}",
                             headers=world.admin.headers)
     assert await content.generation(world.project_id) != before
+
+
+@pytest.mark.parametrize("role_path", ROLE_PATHS)
+async def test_concurrent_grants_give_one_201_and_the_contract_409(admin_client, content, world, role_path):
+    import asyncio
+
+    target = await content.make_user()
+    url = f"{world.project_path}/{role_path}?username={target.username}"
+    responses = await asyncio.gather(admin_client.post(url, headers=world.admin.headers),
+                                     admin_client.post(url, headers=world.superuser.headers))
+    assert sorted(response.status_code for response in responses) == [201, 409]
+    refused = next(response for response in responses if response.status_code == 409)
+    assert refused.json() == {"error": {"code": 409, "message": f"User is already {LABEL[role_path]}"}}

@@ -73,3 +73,15 @@ async def test_the_last_superuser_cannot_leave(admin_client, app_state, content)
             for user_id in saved:
                 if user_id != only.id:
                     await conn.execute(superusers.insert().values(user_id=user_id))
+
+
+async def test_concurrent_grants_give_one_201_and_a_409(admin_client, content, make_user, world):
+    import asyncio
+
+    target, second = await content.make_user(), await make_user(superuser=True)
+    url = f"/admin/superusers?username={target.username}"
+    responses = await asyncio.gather(admin_client.post(url, headers=world.superuser.headers),
+                                     admin_client.post(url, headers=second.headers))
+    assert sorted(response.status_code for response in responses) == [201, 409]
+    refused = next(response for response in responses if response.status_code == 409)
+    assert refused.json() == {"error": {"code": 409, "message": "User is already a superuser"}}

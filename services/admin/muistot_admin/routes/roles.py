@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import Table, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot import audit
@@ -54,8 +55,11 @@ async def _change_role(request: Request, project: str, username: str, user: Mayb
         if add:
             if present:
                 raise ApiError(409, f"User is already {label}")
-            await conn.execute(table.insert().values(project_id=chain.project.id, user_id=user_id,
-                                                     created_at=utcnow()))
+            try:
+                await conn.execute(table.insert().values(project_id=chain.project.id, user_id=user_id,
+                                                         created_at=utcnow()))
+            except IntegrityError:  # granted by a concurrent request since the check above
+                raise ApiError(409, f"User is already {label}") from None
         elif present:
             await conn.execute(table.delete().where(*where))
         if add or present:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from muistot import audit
 from muistot.auth import CurrentUser, MaybeUser, signed_in
@@ -42,7 +43,10 @@ async def add_superuser(request: Request, username: Username, user: MaybeUser) -
         user_id, stored_name = await find_user(conn, username)
         if await conn.scalar(select(superusers.c.user_id).where(superusers.c.user_id == user_id)) is not None:
             raise ApiError(409, "User is already a superuser")
-        await conn.execute(superusers.insert().values(user_id=user_id, created_at=utcnow()))
+        try:
+            await conn.execute(superusers.insert().values(user_id=user_id, created_at=utcnow()))
+        except IntegrityError:  # granted by a concurrent request since the check above
+            raise ApiError(409, "User is already a superuser") from None
         await audit.record(conn, actor=caller, action="add_superuser", target_type="user", target_id=stored_name,
                            project_id=None, before={"superuser": False}, after={"superuser": True})
         # Before the commit: with the session store down the grant is rolled back (503), not half-done.
