@@ -249,3 +249,15 @@ async def test_a_failed_patch_changes_nothing(admin_client, app_state, world):
                                                           .where(project_information.c.project_id == world.project_id))]
     assert contacts == 0
     assert "Uusi nimi" not in names
+
+
+async def test_concurrent_creates_of_one_id_give_one_201_and_project_exists(admin_client, make_user, world):
+    import asyncio
+
+    second = await make_user(superuser=True)
+    body = new_project()
+    responses = await asyncio.gather(admin_client.post("/projects", json=body, headers=world.superuser.headers),
+                                     admin_client.post("/projects", json=body, headers=second.headers))
+    assert sorted(response.status_code for response in responses) == [201, 409]
+    refused = next(response for response in responses if response.status_code == 409)
+    assert refused.json() == {"error": {"code": 409, "message": "Project exists"}}

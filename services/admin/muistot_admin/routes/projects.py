@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot import audit
@@ -94,11 +95,14 @@ async def create_project(request: Request, body: NewProject, user: MaybeUser) ->
         if missing:
             raise ApiError(404, "Admins not found", missing)
         now = utcnow()
-        project_id = int((await conn.execute(projects.insert().values(
-            name=body.id, name_key=fold(body.id), image_id=image_id, starts=to_utc(body.starts),
-            ends=to_utc(body.ends), admin_posting=body.admin_posting, auto_publish=body.auto_publish,
-            default_language=body.info.lang, published=False, creator_id=caller.user_id,
-            modifier_id=caller.user_id, created_at=now, modified_at=now))).inserted_primary_key[0])
+        try:
+            project_id = int((await conn.execute(projects.insert().values(
+                name=body.id, name_key=fold(body.id), image_id=image_id, starts=to_utc(body.starts),
+                ends=to_utc(body.ends), admin_posting=body.admin_posting, auto_publish=body.auto_publish,
+                default_language=body.info.lang, published=False, creator_id=caller.user_id,
+                modifier_id=caller.user_id, created_at=now, modified_at=now))).inserted_primary_key[0])
+        except IntegrityError:  # created by a concurrent request since the check above
+            raise ApiError(409, "Project exists") from None
         await _write_info(conn, project_id, body.info, caller)
         if body.contact is not None:
             await _write_contact(conn, project_id, body.contact, caller)
