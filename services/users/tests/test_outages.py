@@ -6,18 +6,14 @@ import pytest
 from sqlalchemy import func, select
 
 from muistot.db.tables import login_verifiers
+from muistot.testing.plugin import CLOSED_MYSQL_URL as CLOSED_MYSQL
+from muistot.testing.plugin import CLOSED_REDIS_URL as CLOSED_REDIS
 from muistot.testing.plugin import running
-from muistot_users.app import create_app
-
-CLOSED_REDIS = "redis://127.0.0.1:1/0"
-CLOSED_MYSQL = "mysql+aiomysql://root@127.0.0.1:1/nothing"
 
 
 @pytest.fixture
-def app_with(test_settings):
-    def make(**overrides):
-        return create_app(test_settings.model_copy(update=overrides))
-    return make
+def app_with(service_app_with):
+    return service_app_with("users")
 
 
 async def test_database_down_is_503(app_with, make_user):

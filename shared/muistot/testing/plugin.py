@@ -89,6 +89,27 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
+# Addresses where nothing listens: outage tests get a real refused connection, not a mock.
+CLOSED_MYSQL_URL = "mysql+aiomysql://root@127.0.0.1:1/nothing"
+CLOSED_REDIS_URL = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def service_app_with(test_settings: Settings) -> Callable[[str], Callable[..., FastAPI]]:
+    """`service_app_with("users")(database_url=CLOSED_MYSQL_URL)` → that service's app on changed settings."""
+    import importlib
+
+    def for_service(name: str) -> Callable[..., FastAPI]:
+        module = importlib.import_module(f"muistot_{name}.app")
+
+        def make(**overrides: Any) -> FastAPI:
+            return module.create_app(test_settings.model_copy(update=overrides))
+
+        return make
+
+    return for_service
+
+
 @pytest_asyncio.fixture(scope="session")
 async def service_client(test_settings: Settings) -> AsyncIterator[Callable[[str], httpx.AsyncClient]]:
     """`service_client("data")` → an httpx client talking to that service's app in-process."""
