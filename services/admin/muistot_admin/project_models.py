@@ -10,11 +10,11 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from muistot.content.ids import PID, UID
 from muistot.content.language import LangCode
-from muistot.content.texts import IMAGE, LONG_TEXT, NAME, TEXT
+from muistot.content.texts import IMAGE, InfoBody, Input
 from muistot.text import fold
 from muistot.validation import EmailAddress
 
@@ -38,20 +38,6 @@ def to_utc(value: datetime | None) -> datetime | None:
 DateTime = Annotated[datetime, BeforeValidator(_needs_time)]
 
 
-class Input(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    def sent(self, name: str) -> bool:
-        return name in self.model_fields_set
-
-
-class ProjectInfo(Input):
-    lang: LangCode
-    name: NAME
-    abstract: TEXT | None = None
-    description: LONG_TEXT | None = None
-
-
 class ProjectContact(Input):
     contact_email: EmailAddress | None = None
     has_research_permit: bool
@@ -60,11 +46,11 @@ class ProjectContact(Input):
 
 class NewProject(Input):
     id: PID
-    info: ProjectInfo
+    info: InfoBody
     image: IMAGE | None = None
     starts: DateTime | None = None
     ends: DateTime | None = None
-    admins: list[UID] = []
+    admins: list[UID] = Field(default_factory=list)
     contact: ProjectContact | None = None
     admin_posting: bool = False
     auto_publish: bool = False
@@ -89,7 +75,7 @@ class ModifiedProject(Input):
     starts: DateTime | None = None
     ends: DateTime | None = None
     contact: ProjectContact | None = None
-    info: ProjectInfo | None = None
+    info: InfoBody | None = None
     default_language: LangCode | None = None  # may be absent, never null
     auto_publish: bool | None = None  # may be absent, never null
     admin_posting: bool | None = None  # may be absent, never null

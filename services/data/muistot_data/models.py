@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from muistot.content.ids import SID
-from muistot.content.language import LangCode
-from muistot.content.texts import IMAGE, LONG_TEXT, NAME, SMALL_TEXT, TEXT
+from muistot.content.texts import IMAGE, NAME, SMALL_TEXT, TEXT, InfoBody, Input
 
 
 class Output(BaseModel):
@@ -106,24 +105,9 @@ class Comments(Output):
 # -- input ----------------------------------------------------------------------------------------
 
 
-class Input(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    def sent(self, name: str) -> bool:
-        """True when the body carried the field (PATCH: absent means unchanged, null means clear)."""
-        return name in self.model_fields_set
-
-
-class InfoIn(Input):
-    lang: LangCode
-    name: NAME
-    abstract: TEXT | None = None
-    description: LONG_TEXT | None = None
-
-
 class NewSite(Input):
     id: SID
-    info: InfoIn
+    info: InfoBody
     location: Point
     image: IMAGE | None = None
 
@@ -131,7 +115,7 @@ class NewSite(Input):
 class ModifiedSite(Input):
     location: Point | None = None
     image: IMAGE | None = None
-    info: InfoIn | None = None
+    info: InfoBody | None = None
 
     @field_validator("location", mode="before")
     @classmethod

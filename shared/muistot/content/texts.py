@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from muistot.content.language import LangCode
 
 
 def _text(max_length: int) -> type[str]:
@@ -21,3 +23,21 @@ LONG_TEXT = _text(100_000)
 SMALL_TEXT = _text(2_500)
 # An uploaded image: base64 (optionally with a data: prefix); checked by decoding (muistot.images).
 IMAGE = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Input(BaseModel):
+    """A request body: unknown fields are ignored (§0.1); `sent()` tells absent from explicit null (PATCH)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    def sent(self, name: str) -> bool:
+        return name in self.model_fields_set
+
+
+class InfoBody(Input):
+    """The per-language texts of a project or a site (ProjectInfo / SiteInfo, api-data.md §6.1, §7.1)."""
+
+    lang: LangCode
+    name: NAME
+    abstract: TEXT | None = None
+    description: LONG_TEXT | None = None

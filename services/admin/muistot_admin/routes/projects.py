@@ -19,6 +19,7 @@ from muistot.auth import MaybeUser, signed_in
 from muistot.content import generations
 from muistot.content.ids import ProjectPath
 from muistot.content.language import require_supported
+from muistot.content.texts import InfoBody
 from muistot.content.urls import location
 from muistot.db.engine import utcnow
 from muistot.db.tables import project_admins, project_contact, project_information, projects, users
@@ -29,7 +30,7 @@ from muistot.roles import Role, is_superuser, require_admin_scope
 from muistot.storage import storage_of
 from muistot.text import fold
 from muistot_admin.common import unchanged
-from muistot_admin.project_models import ModifiedProject, NewProject, ProjectContact, ProjectInfo, to_utc
+from muistot_admin.project_models import ModifiedProject, NewProject, ProjectContact, to_utc
 from muistot_admin.publishing import soft_delete_project
 from muistot_admin.targets import load_managed_chain
 
@@ -41,7 +42,7 @@ async def _upload(conn: AsyncConnection, uploads: ImageUploads, text: str, user:
     return await insert_image(conn, stored, user.user_id)
 
 
-async def _write_info(conn: AsyncConnection, project_id: int, info: ProjectInfo, user: Principal) -> None:
+async def _write_info(conn: AsyncConnection, project_id: int, info: InfoBody, user: Principal) -> None:
     """Create or overwrite the project's texts in `info.lang`."""
     now = utcnow()
     values = {"name": info.name, "abstract": info.abstract, "description": info.description,

@@ -13,13 +13,14 @@ from muistot.content.ids import ProjectPath, SitePath
 from muistot.content.language import require_supported
 from muistot.content.retry import retry_deadlocks
 from muistot.content.states import initial_state
+from muistot.content.texts import InfoBody
 from muistot.content.urls import location
 from muistot.db.engine import utcnow
 from muistot.db.tables import memories, site_information, sites
 from muistot.errors import ApiError
 from muistot.roles import Role
 from muistot.text import fold
-from muistot_data.models import InfoIn, ModifiedSite, NewSite
+from muistot_data.models import ModifiedSite, NewSite
 from muistot_data.responses import no_content
 from muistot_data.writes import committed, write, write_router
 
@@ -28,7 +29,7 @@ router = write_router("sites")
 SITES = "/projects/{project}/sites"
 
 
-async def put_info(conn: AsyncConnection, site_id: int, info: InfoIn, user_id: int) -> None:
+async def put_info(conn: AsyncConnection, site_id: int, info: InfoBody, user_id: int) -> None:
     """Create or overwrite the row of `info.lang` (the whole row: fields left out are cleared)."""
     values = {"name": info.name, "abstract": info.abstract, "description": info.description,
               "modifier_id": user_id, "modified_at": utcnow()}
@@ -62,7 +63,7 @@ async def create_site(request: Request, project: ProjectPath, body: NewSite, use
         await put_info(w.conn, site_id, body.info, principal.user_id)
         if body.info.lang != chain.project.default_language:
             # Every site keeps a row in the project's default language (§7.4).
-            await put_info(w.conn, site_id, InfoIn(lang=chain.project.default_language, name=body.info.name),
+            await put_info(w.conn, site_id, InfoBody(lang=chain.project.default_language, name=body.info.name),
                            principal.user_id)
     await committed(request, chain.project.id, projects_list=True)
     return no_content(201, location(request, "projects", chain.project.name, "sites", body.id))
