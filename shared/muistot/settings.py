@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -13,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_IDENTITY_SECRET = "dev-only-identity-secret-change-me-0123456789"  # noqa: S105 (refused in prod)
 SERVICES = ("login", "users", "admin", "data")
+# `/segment(/segment)*`: unreserved URL characters only, so the prefix is safe in rules and regexps.
+ROOT_PATH_PATTERN = re.compile(r"^(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$")
 
 
 class ConfigError(Exception):
@@ -59,6 +62,8 @@ class Settings(BaseSettings):
     default_language: str = "fi"
 
     cors_origins: str = "*"
+    # Path prefix the whole API is served under through the gateway (`/api`); empty serves it at `/`.
+    root_path: str = ""
     trusted_proxies: str = "127.0.0.1/32,::1/128"
 
     bcrypt_cost: int = Field(12, ge=4, le=16)
@@ -107,6 +112,11 @@ class Settings(BaseSettings):
                      "files_url", "public_url")
     @classmethod
     def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("root_path")
+    @classmethod
+    def _strip_root_path(cls, value: str) -> str:
         return value.strip()
 
     @field_validator("disable_comments", mode="before")
@@ -164,6 +174,9 @@ class Settings(BaseSettings):
             raise ConfigError("MUISTOT_MAIL_URL must be smtp://, smtps://, file:///dir or log://")
         if urlsplit(self.files_url).scheme not in ("file", "s3"):
             raise ConfigError("MUISTOT_FILES_URL must be file:///dir or s3://bucket")
+        if self.root_path and not ROOT_PATH_PATTERN.match(self.root_path):
+            raise ConfigError(f"MUISTOT_ROOT_PATH must be empty or like /api (segments of letters, digits, "
+                              f"'-', '_', '.', '~'; no trailing slash), not {self.root_path!r}")
         if self.default_language not in self.language_list:
             raise ConfigError("MUISTOT_DEFAULT_LANGUAGE must be one of MUISTOT_LANGUAGES")
         try:

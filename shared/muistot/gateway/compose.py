@@ -23,10 +23,10 @@ INTERNAL_PORT = 8082
 
 
 def options_for_compose(cors_origins: tuple[str, ...] = ("*",), trusted_ips: tuple[str, ...] = (),
-                        anonymous_fast_path: bool = True) -> model.GatewayOptions:
+                        anonymous_fast_path: bool = True, root_path: str = "") -> model.GatewayOptions:
     return model.GatewayOptions(cors_origins=cors_origins, trusted_ips=trusted_ips,
                                 verify_address=f"http://127.0.0.1:{INTERNAL_PORT}{model.VERIFY_PATH}",
-                                anonymous_fast_path=anonymous_fast_path)
+                                anonymous_fast_path=anonymous_fast_path, root_path=root_path)
 
 
 def service_name(service: str) -> str:

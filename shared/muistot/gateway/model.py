@@ -4,7 +4,10 @@ Every renderer (local file provider, docker labels, Kubernetes CRDs) formats thi
 the three agree route for route.
 
 Middleware order on every router that reaches a service:
-strip identity headers → CORS → errors (JSON 503) → ForwardAuth (unless the route has `auth: false`).
+strip identity headers → (strip the root path) → CORS → errors (JSON 503) → ForwardAuth (unless the
+route has `auth: false`) → (replace the path). With a root path (`GatewayOptions.root_path`) every
+public rule matches under it, and a last router answers everything outside it with the JSON 404
+(see `muistot.gateway.root_path`).
 
 The errors middleware fetches its JSON pages through the `internal` entry point too, where a `retry`
 middleware moves on to the next service when the one picked is down, so a dead service never makes
@@ -22,8 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from muistot.gateway import root_path
 from muistot.gateway.routes import Route, RouteTable
-from muistot.settings import SERVICES
+from muistot.settings import ROOT_PATH_PATTERN, SERVICES
 
 IDENTITY_HEADER = "X-Muistot-Identity"
 # Look-alikes some stacks fold into the real name (`_` → `-`, `.` → `-`); never let a client send them.
@@ -47,6 +51,9 @@ CORS = "muistot-cors"
 ERRORS = "muistot-errors"
 AUTH = "muistot-auth"
 RETRY = "muistot-retry"
+STRIP_ROOT = "muistot-strip-root"
+OUTSIDE_ROOT = "gateway-outside-root"
+NOT_FOUND_PAGE = "/_internal/error/404"
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,12 @@ class GatewayOptions:
     verify_address: str = "http://127.0.0.1:5690" + VERIFY_PATH
     # A second router per route for requests without `Authorization`, skipping the ForwardAuth hop.
     anonymous_fast_path: bool = True
+    # Path prefix of every public route (`MUISTOT_ROOT_PATH`): "" or e.g. "/api", no trailing slash.
+    root_path: str = ""
+
+    def __post_init__(self) -> None:
+        if self.root_path and not ROOT_PATH_PATTERN.match(self.root_path):
+            raise ValueError(f"root path must be empty or like /api, not {self.root_path!r}")
 
 
 @dataclass(frozen=True)
@@ -115,16 +128,40 @@ def middlewares(table: RouteTable, options: GatewayOptions) -> dict[str, dict[st
         # A dead service refuses the connection: try the next one for the error page.
         RETRY: {"retry": {"attempts": 4}},
     }
-    for route in table:
+    if options.root_path:
+        defined[STRIP_ROOT] = {"stripPrefix": {"prefixes": [options.root_path]}}
+    for route in _public_routes(table, options):
         if route.replace_path:
             defined[_route_middleware_name(route)] = {"replacePath": {"path": route.replace_path}}
     return defined
 
 
-def _chain(route: Route, with_auth: bool) -> tuple[str, ...]:
+def _public_routes(table: RouteTable, options: GatewayOptions) -> list[Route]:
+    """The table's routes, plus the JSON 404 for everything outside the root path when there is one."""
+    routes = list(table)
+    if options.root_path:
+        routes.append(Route(name=OUTSIDE_ROOT, service="errors", rule=root_path.outside(options.root_path),
+                            priority=1, auth=False, replace_path=NOT_FOUND_PAGE))
+    return routes
+
+
+def _public_rule(route: Route, options: GatewayOptions) -> str:
+    if route.name == OUTSIDE_ROOT:
+        return route.rule
+    rule = root_path.prefixed(route.rule, options.root_path)
+    if route.service == "ping@internal" and rule != route.rule:
+        # Health probes keep working unchanged, and also answer under the prefix.
+        return f"{route.rule} || {rule}"
+    return rule
+
+
+def _chain(route: Route, with_auth: bool, options: GatewayOptions) -> tuple[str, ...]:
     if route.service == "ping@internal":
         return ()
-    chain = [STRIP, CORS, ERRORS]
+    chain = [STRIP]
+    if options.root_path and route.name != OUTSIDE_ROOT:
+        chain.append(STRIP_ROOT)
+    chain += [CORS, ERRORS]
     if with_auth:
         chain.append(AUTH)
     if route.replace_path:
@@ -134,19 +171,20 @@ def _chain(route: Route, with_auth: bool) -> tuple[str, ...]:
 
 def build(table: RouteTable, options: GatewayOptions) -> GatewayModel:
     routers: list[RouterSpec] = []
-    for route in table:
+    for route in _public_routes(table, options):
+        rule = _public_rule(route, options)
         if route.auth and route.service in SERVICES and options.anonymous_fast_path:
             # Disjoint rules at the same priority: the table's ordering between routes is unchanged.
-            routers.append(RouterSpec(name=route.name, rule=f"({route.rule}) && {AUTHENTICATED}",
+            routers.append(RouterSpec(name=route.name, rule=f"({rule}) && {AUTHENTICATED}",
                                       priority=route.priority, service=route.service,
-                                      middlewares=_chain(route, True), route=route.name))
-            routers.append(RouterSpec(name=f"{route.name}-anonymous", rule=f"({route.rule}) && {ANONYMOUS}",
+                                      middlewares=_chain(route, True, options), route=route.name))
+            routers.append(RouterSpec(name=f"{route.name}-anonymous", rule=f"({rule}) && {ANONYMOUS}",
                                       priority=route.priority, service=route.service,
-                                      middlewares=_chain(route, False), route=route.name))
+                                      middlewares=_chain(route, False, options), route=route.name))
         else:
-            routers.append(RouterSpec(name=route.name, rule=route.rule, priority=route.priority,
+            routers.append(RouterSpec(name=route.name, rule=rule, priority=route.priority,
                                       service=route.service,
-                                      middlewares=_chain(route, route.auth and route.service in SERVICES),
+                                      middlewares=_chain(route, route.auth and route.service in SERVICES, options),
                                       route=route.name))
     routers.append(RouterSpec(name="gateway-verify", rule=f"Path(`{VERIFY_PATH}`)", priority=1000, service="login",
                               middlewares=(ERRORS,), entrypoint=INTERNAL))

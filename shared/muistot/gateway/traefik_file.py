@@ -41,6 +41,7 @@ def options_from(settings: Settings, *, anonymous_fast_path: bool = True) -> mod
         trusted_ips=tuple(str(net) for net in settings.trusted_proxy_networks),
         verify_address=f"http://127.0.0.1:{settings.metrics_port}{model.VERIFY_PATH}",
         anonymous_fast_path=anonymous_fast_path,
+        root_path=settings.root_path,
     )
 
 
