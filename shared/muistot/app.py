@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from muistot.content.urls import PrefixedSlashRedirects
 from muistot.db.engine import Database, create_engine
 from muistot.errors import error_response, install_error_handlers
 from muistot.logs import RequestContextMiddleware
@@ -98,15 +99,20 @@ def create_service_app(
                 await hook(app)
             await close_backends(app)
 
+    # Behind a path prefix the spec names it as its server (spec §0.1); the prefix comes from the
+    # settings, not from the request, so the app's own routes stay unprefixed.
+    servers = [{"url": settings.root_path}] if settings.root_path else None
     app = FastAPI(title=f"Muistot {service}", description=description, version="1.0.0", lifespan=lifespan,
                   docs_url="/docs" if service != "login" else None,
-                  redoc_url=None, openapi_url="/openapi.json")
+                  redoc_url=None, openapi_url="/openapi.json", servers=servers)
     app.state.service = service
     attach_backends(app, settings)
     install_error_handlers(app)
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)
+    if settings.root_path:
+        app.add_middleware(PrefixedSlashRedirects, root_path=settings.root_path)
     app.add_middleware(MetricsMiddleware, service=service)
     app.add_middleware(RequestContextMiddleware, service=service)
     return app

@@ -1,7 +1,8 @@
 """The gateway's `/docs` (offline Swagger UI over the four services' specs) and `/ready` aggregate.
 
 `GET /docs` and its assets come from the `swagger_ui_bundle` package (no CDN). Each service's
-schema is fetched from the service itself at `GET /openapi/{service}.json`. The gateway maps its
+schema is fetched from the service itself at `GET /openapi/{service}.json`. The page names its
+assets and specs under `MUISTOT_ROOT_PATH`, where the gateway serves them. The gateway maps its
 `/ready` here to `/_internal/ready-all`: 200 only when every service's `/ready` is 200.
 """
 
@@ -19,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from muistot.app import readiness
+from muistot.content.urls import root_path
 from muistot.errors import ApiError, error_response
 from muistot.gateway.upstreams import service_url
 from muistot.settings import SERVICES
@@ -45,8 +47,9 @@ def swagger_ui_dir() -> Path:
     return Path(str(swagger_ui_bundle.swagger_ui_path))
 
 
-def docs_page(title: str) -> str:
-    urls = [{"url": f"/openapi/{name}.json", "name": name} for name in SERVICES]
+def docs_page(title: str, root: str = "") -> str:
+    """The Swagger UI page; `root` is the gateway's path prefix (`""` or e.g. `/api`)."""
+    urls = [{"url": f"{root}/openapi/{name}.json", "name": name} for name in SERVICES]
     config = {"urls": urls, "urls.primaryName": "data", "dom_id": "#swagger-ui", "deepLinking": True,
               "layout": "StandaloneLayout", "persistAuthorization": True}
     return f"""<!doctype html>
@@ -54,13 +57,13 @@ def docs_page(title: str) -> str:
 <head>
   <meta charset="utf-8">
   <title>{html.escape(title)}</title>
-  <link rel="stylesheet" href="/docs/swagger-ui.css">
-  <link rel="icon" type="image/png" href="/docs/favicon-32x32.png" sizes="32x32">
+  <link rel="stylesheet" href="{html.escape(root)}/docs/swagger-ui.css">
+  <link rel="icon" type="image/png" href="{html.escape(root)}/docs/favicon-32x32.png" sizes="32x32">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="/docs/swagger-ui-bundle.js"></script>
-  <script src="/docs/swagger-ui-standalone-preset.js"></script>
+  <script src="{html.escape(root)}/docs/swagger-ui-bundle.js"></script>
+  <script src="{html.escape(root)}/docs/swagger-ui-standalone-preset.js"></script>
   <script>
     const config = {json.dumps(config)};
     window.onload = () => {{
@@ -76,8 +79,8 @@ def docs_page(title: str) -> str:
 
 
 @router.get("/docs")
-async def docs() -> HTMLResponse:
-    return HTMLResponse(docs_page("Muistot API"), headers={"Cache-Control": "no-cache"})
+async def docs(request: Request) -> HTMLResponse:
+    return HTMLResponse(docs_page("Muistot API", root_path(request)), headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/docs/{asset}")
