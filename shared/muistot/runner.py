@@ -160,7 +160,7 @@ class Stack:
             # Traefik last: its first health check of the error-page pool must find the services up.
             if self.gateway:
                 self.start_gateway()
-                self.wait_http(f"{self.url}/ready", deadline, "traefik")
+                self.wait_http(f"{self.url}{self.settings.root_path}/ready", deadline, "traefik")
         except BaseException:
             self.stop()
             raise
@@ -315,7 +315,8 @@ def main(argv: list[str]) -> int:
             print(f"muistot: {args.service} at {url}" + (f" (docs {url}/docs)" if args.service != "login" else ""),
                   flush=True)
         else:
-            print(f"muistot: gateway  {stack.url}\nmuistot: API docs {stack.url}/docs\n"
+            print(f"muistot: gateway  {stack.url}{settings.root_path}\n"
+                  f"muistot: API docs {stack.url}{settings.root_path}/docs\n"
                   "muistot: press Ctrl-C to stop", flush=True)
         while not stop.wait(0.25):
             stack.check_alive()
