@@ -11,7 +11,9 @@ import sys
 import threading
 from types import FrameType
 
-DEFAULT_PORT = 5699
+from muistot.settings import EMBEDDED_REDIS_PORT
+
+DEFAULT_PORT = EMBEDDED_REDIS_PORT
 
 
 def main(argv: list[str] | None = None) -> int:

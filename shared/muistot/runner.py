@@ -27,9 +27,8 @@ from typing import IO, Any
 
 import httpx
 
-from muistot.settings import SERVICES, ConfigError, Settings
+from muistot.settings import EMBEDDED_REDIS_PORT, SERVICES, ConfigError, Settings
 
-EMBEDDED_REDIS_PORT = 5699
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 

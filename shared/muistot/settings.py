@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_IDENTITY_SECRET = "dev-only-identity-secret-change-me-0123456789"  # noqa: S105 (refused in prod)
 SERVICES = ("login", "users", "admin", "data")
+EMBEDDED_REDIS_PORT = 5699
 # `/segment(/segment)*`: unreserved URL characters only, so the prefix is safe in rules and regexps.
 ROOT_PATH_PATTERN = re.compile(r"^(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$")
 
@@ -37,7 +38,9 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(5.0, gt=0)
     db_connect_timeout: float = Field(3.0, gt=0)
 
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    # The default is the embedded Redis `make run` starts (fakeredis on port 5699), so every `muistot`
+    # command run beside it (`session create`, `superuser grant`) reaches the same server.
+    redis_url: str = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
     session_redis_url: str = ""
     cache_redis_url: str = ""
     redis_prefix: str = ""

@@ -37,3 +37,12 @@ def test_bad_configuration_is_one_line(tmp_path, env, expected):
 def test_password_in_database_url_is_not_printed(tmp_path):
     result = _serve(tmp_path, MUISTOT_DATABASE_URL="mysql+aiomysql://root:hunter2@127.0.0.1:1/none")
     assert result.returncode == 2 and "hunter2" not in result.stderr and "***" in result.stderr
+
+
+def test_default_redis_is_the_embedded_one_of_make_run(tmp_path, monkeypatch):
+    from muistot.fakeredis_server import DEFAULT_PORT
+    from muistot.settings import Settings
+
+    monkeypatch.delenv("MUISTOT_REDIS_URL", raising=False)
+    clean = Settings(_env_file=None, var_dir=tmp_path)
+    assert clean.redis_url == f"redis://127.0.0.1:{DEFAULT_PORT}/0"

@@ -100,6 +100,16 @@ def test_muistot_run_embedded_default(embedded_run, tmp_path: Path) -> None:
         assert client.get("/me").status_code == 401  # users
         assert client.get("/admin/superusers").status_code == 401  # admin
         assert client.get("/docs").status_code == 200
+        # `muistot session create` beside the stack: a bearer token the gateway accepts.
+        cli_env = {key: value for key, value in os.environ.items() if not key.startswith("MUISTOT_")}
+        cli_env.update({"MUISTOT_VAR_DIR": str(tmp_path / "var"),
+                        "MUISTOT_REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0"})
+        created = subprocess.run([sys.executable, "-m", "muistot.cli", "session", "create", "dev@example.com"],
+                                 cwd=tmp_path, env=cli_env, capture_output=True, text=True, timeout=60)
+        assert created.returncode == 0, created.stderr
+        token = created.stdout.strip().splitlines()[-1]
+        me = client.get("/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200 and me.json()["email"] == "dev@example.com"
     assert (tmp_path / "var" / "muistot.sqlite3").exists()
     assert (tmp_path / "var" / "gateway" / "dynamic.yml").exists()
 
