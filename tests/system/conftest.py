@@ -12,6 +12,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -105,21 +106,23 @@ def stack_settings(base: Settings, **overrides: object) -> Settings:
                                    **overrides})
 
 
-def start_stack(settings: Settings, log_dir: Path, *, worker: bool = True) -> RunningStack:
+@contextmanager
+def start_stack(settings: Settings, log_dir: Path, *, worker: bool = True) -> Iterator[RunningStack]:
+    """The stack's processes, running until the `with` block ends."""
     stack = Stack(settings, log_dir=log_dir, worker=worker)
     stack.start(timeout=60)
-    return RunningStack(url=stack.url, services=stack.service_urls, settings=settings, stack=stack, log_dir=log_dir)
+    try:
+        yield RunningStack(url=stack.url, services=stack.service_urls, settings=settings, stack=stack,
+                           log_dir=log_dir)
+    finally:
+        stack.stop()
 
 
 @pytest.fixture(scope="session")
 def system_stack(test_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """The whole stack for the session: gateway URL in `.url`, each service's URL in `.services`."""
-    settings = stack_settings(test_settings)
-    running = start_stack(settings, tmp_path_factory.mktemp("stack-logs"))
-    try:
+    with start_stack(stack_settings(test_settings), tmp_path_factory.mktemp("stack-logs")) as running:
         yield running
-    finally:
-        running.stack.stop()
 
 
 @pytest.fixture

@@ -35,11 +35,8 @@ THRESHOLD = 2
 @pytest.fixture(scope="module")
 def stack(test_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     settings = stack_settings(test_settings, report_hide_threshold=THRESHOLD)
-    running = start_stack(settings, tmp_path_factory.mktemp("moderation-stack-logs"))
-    try:
+    with start_stack(settings, tmp_path_factory.mktemp("moderation-stack-logs")) as running:
         yield running
-    finally:
-        running.stack.stop()
 
 
 @pytest.fixture(scope="module")

@@ -22,12 +22,9 @@ ROOT = "/api"
 
 @pytest.fixture(scope="module")
 def prefixed_stack(test_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    running = start_stack(stack_settings(test_settings, root_path=ROOT), tmp_path_factory.mktemp("root-path-logs"),
-                          worker=False)
-    try:
+    with start_stack(stack_settings(test_settings, root_path=ROOT), tmp_path_factory.mktemp("root-path-logs"),
+                     worker=False) as running:
         yield running
-    finally:
-        running.stack.stop()
 
 
 @pytest.fixture(scope="module")
