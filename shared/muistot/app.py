@@ -11,11 +11,13 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from muistot.content.body_limit import BodyLimitMiddleware
+from muistot.content.cache import AnonymousReadCache, ResponseCache
 from muistot.content.urls import PrefixedSlashRedirects
 from muistot.db.engine import Database, create_engine
 from muistot.errors import error_response, install_error_handlers
 from muistot.logs import RequestContextMiddleware
-from muistot.metrics import MetricsMiddleware, metrics_endpoint
+from muistot.metrics import metrics_endpoint
 from muistot.redis import RedisClients
 from muistot.sessions import SessionStore
 from muistot.settings import Settings, get_settings
@@ -83,6 +85,8 @@ def create_service_app(
     *,
     settings: Settings | None = None,
     description: str = "",
+    max_body_bytes: int,
+    anonymous_read_cache: bool = False,
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
 ) -> FastAPI:
@@ -102,7 +106,10 @@ def create_service_app(
     # Behind a path prefix the spec names it as its server (spec §0.1); the prefix comes from the
     # settings, not from the request, so the app's own routes stay unprefixed.
     servers = [{"url": settings.root_path}] if settings.root_path else None
+    # Our own Prometheus metrics and access lines cover what FastAPI's OpenTelemetry hooks would, and the
+    # hooks cost a provider lookup on every request.
     app = FastAPI(title=f"Muistot {service}", description=description, version="1.0.0", lifespan=lifespan,
+                  telemetry={"tracing": False, "metrics": False, "logs": False},
                   docs_url="/docs" if service != "login" else None,
                   redoc_url=None, openapi_url="/openapi.json", servers=servers)
     app.state.service = service
@@ -113,6 +120,12 @@ def create_service_app(
         app.include_router(router)
     if settings.root_path:
         app.add_middleware(PrefixedSlashRedirects, root_path=settings.root_path)
-    app.add_middleware(MetricsMiddleware, service=service)
+    if anonymous_read_cache:
+        app.state.response_cache = ResponseCache(app.state.redis, settings.cache_ttl,
+                                                 tuple(settings.language_list))
+        # Inside the request context (ids, access line, metrics), in front of everything else.
+        app.add_middleware(AnonymousReadCache, state=app.state)
     app.add_middleware(RequestContextMiddleware, service=service)
+    # Outermost, so an oversized body is refused (413) before anything buffers or parses it.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     return app

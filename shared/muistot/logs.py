@@ -13,6 +13,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from muistot.metrics import RequestMetrics, route_of
+
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -64,11 +66,13 @@ def valid_request_id(value: str | None) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Takes the gateway's request id (or mints one), echoes it, and writes one access line per request."""
+    """Takes the gateway's request id (or mints one) and echoes it; writes one access line and the metrics
+    of each request. One middleware for the three, so a response passes through one extra `send`."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.log = logging.getLogger(f"muistot.{service}.access")
+        self.metrics = RequestMetrics(service)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,17 +92,20 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            path = scope.get("path", "")
-            if not path.startswith(("/health", "/metrics")):
-                # Only the path: query strings may carry one-time tokens.
-                self.log.info("%s %s %s", scope.get("method"), path, status, extra={"fields": {
-                    "method": scope.get("method"), "path": path, "status": status,
-                    "ms": round((time.perf_counter() - started) * 1000, 2)}})
+            self._observe(scope, status, time.perf_counter() - started)
             request_id_var.reset(token)
+
+    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
+        method, path = scope["method"], scope["path"]
+        if path != "/metrics":
+            self.metrics.record(method, route_of(scope), status, seconds)
+        if not path.startswith(("/health", "/metrics")) and self.log.isEnabledFor(logging.INFO):
+            # Only the path: query strings may carry one-time tokens.
+            self.log.info("%s %s %s", method, path, status, extra={"fields": {
+                "method": method, "path": path, "status": status, "ms": round(seconds * 1000, 2)}})

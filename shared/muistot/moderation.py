@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from muistot import audit
 from muistot.content import generations
 from muistot.db.engine import utcnow
-from muistot.db.tables import ReviewState, comments, memories, reports, sites
+from muistot.db.tables import ReviewState, comments, memories, projects, reports, sites
 from muistot.worker import WorkerContext, job
 
 log = logging.getLogger("muistot.moderation")
@@ -110,7 +110,8 @@ async def auto_hide_reported(ctx: WorkerContext) -> None:
         for kind, item_id, project_id in await over_threshold(conn, threshold):
             if await hide_if_over_threshold(conn, kind, item_id, project_id, threshold):
                 hidden.append((kind, item_id, project_id))
-    for project_id in sorted({project_id for _, _, project_id in hidden}):
-        await generations.bump(ctx.redis, project_id)
+        touched = (await conn.scalars(select(projects.c.name).where(
+            projects.c.id.in_({project_id for _, _, project_id in hidden})))).all() if hidden else []
+    await generations.bump(ctx.redis, *touched)
     if hidden:
         log.info("auto-hid %d reported item(s)", len(hidden))

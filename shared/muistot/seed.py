@@ -146,19 +146,18 @@ async def seed_demo(settings: Settings, scale: float = 1.0, seed: int | None = N
                         memories=len(rows["memories"]), comments=len(rows["comments"]))
     finally:
         await database.dispose()
-    await _invalidate_cache(settings, [row["id"] for row in rows["projects"]])
+    await _invalidate_cache(settings, [row["name"] for row in rows["projects"]])
     return counts
 
 
-async def _invalidate_cache(settings: Settings, project_ids: list[int]) -> None:
+async def _invalidate_cache(settings: Settings, project_names: list[str]) -> None:
     """New projects must show up in cached lists at once; a missing Redis is fine here."""
     from muistot.content import generations
     from muistot.redis import RedisClients
 
     redis = RedisClients.from_settings(settings)
     try:
-        for project_id in project_ids:
-            await generations.bump(redis, project_id)
+        await generations.bump(redis, *project_names)
     finally:
         await redis.close()
 

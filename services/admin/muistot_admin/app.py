@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from muistot.app import create_service_app
-from muistot.content.body_limit import BodyLimitMiddleware, body_limit_for
+from muistot.content.body_limit import body_limit_for
 from muistot.settings import Settings, get_settings
 from muistot_admin.routes import audit, projects, publish, queue, reports, roles, superusers
 
@@ -14,8 +14,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                audit.router]
     if not settings.disable_comments:  # the original's switch: comment routes are simply not there (§9)
         routers += [publish.comment_router, reports.comment_router]
-    app = create_service_app("admin", routers, settings=settings,
-                             description="Project management, roles, publishing and moderation.")
-    # Outermost, so an oversized body (project images) is refused before anything reads it.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=body_limit_for(settings))
-    return app
+    return create_service_app("admin", routers, settings=settings, max_body_bytes=body_limit_for(settings),
+                              description="Project management, roles, publishing and moderation.")

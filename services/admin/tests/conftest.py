@@ -136,7 +136,9 @@ class Content:
                 "comment": world.comment}[kind]
 
     async def generation(self, project_id: int) -> str | None:
-        return await generations.current(self.state.redis, project_id)
+        async with self.state.db.connect() as conn:
+            name = await conn.scalar(select(projects.c.name).where(projects.c.id == project_id))
+        return await generations.current(self.state.redis, name)
 
     async def audit_actions(self, project_id: int | None) -> list[tuple[str, str | None, str, str]]:
         """(action, actor name, target type, target id) of a project's audit entries, oldest first."""

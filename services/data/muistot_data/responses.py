@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import Request
 from fastapi.responses import Response
 
-from muistot.content.cache import ResponseCache
+from muistot.content.cache import SLOT, ResponseCache, Slot
 from muistot.identity import Principal
 from muistot_data.models import Output
 
@@ -18,18 +18,18 @@ def json_response(body: bytes, media_type: str = JSON) -> Response:
     return Response(body, media_type=media_type)
 
 
-async def read_response(request: Request, user: Principal | None, project_id: int | None, lang: str | None,
-                        build: Callable[[], Awaitable[Output]], media_type: str = JSON) -> Response:
-    """Build the body, or take it from the cache for anonymous callers (whose view is the same for all)."""
-    if user is not None:
-        return json_response((await build()).to_json(), media_type)
-    cache: ResponseCache = request.app.state.response_cache
-    key = await cache.key_for(request, project_id, lang)
-    hit = await cache.get(key)
-    if hit is not None:
-        return json_response(hit, media_type)
+async def read_response(request: Request, user: Principal | None, build: Callable[[], Awaitable[Output]],
+                        media_type: str = JSON) -> Response:
+    """Build the body; for anonymous callers (whose view is the same for all) also store it in the cache.
+
+    Cache hits never get here: `muistot.content.cache.AnonymousReadCache` answers them first and hands a
+    miss its slot.
+    """
     body = (await build()).to_json()
-    await cache.put(key, body)
+    slot: Slot | None = request.scope.get(SLOT)
+    if user is None and slot is not None:
+        cache: ResponseCache = request.app.state.response_cache
+        await cache.store(slot, media_type, body)
     return json_response(body, media_type)
 
 

@@ -55,6 +55,6 @@ async def write(request: Request, user: Principal) -> AsyncIterator[Write]:
     await delete_files(storage, current.orphans)
 
 
-async def committed(request: Request, project_id: int, *, projects_list: bool) -> None:
+async def committed(request: Request, project: str, *, projects_list: bool) -> None:
     """After the commit: make cached reads of the project (and, if affected, of the list) stale."""
-    await generations.bump(request.app.state.redis, project_id, projects_list=projects_list)
+    await generations.bump(request.app.state.redis, project, projects_list=projects_list)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from muistot.content.cache import ResponseCache
+from muistot.db.engine import Database, create_engine
 from muistot.redis import RedisClients
+from muistot.testing.plugin import CLOSED_MYSQL_URL
 
 
 async def test_cache_reflects_writes_at_once(data, world, content):
@@ -43,13 +45,37 @@ async def test_reads_work_without_redis(data, world, content, test_settings):
     broken = Redis.from_url("redis://127.0.0.1:1/0", socket_timeout=0.2, socket_connect_timeout=0.2)
     state = data.app.state
     working = state.response_cache
-    state.response_cache = ResponseCache(RedisClients(sessions=broken, cache=broken, prefix="x:"), 60)
+    state.response_cache = ResponseCache(RedisClients(sessions=broken, cache=broken, prefix="x:"), 60,
+                                         tuple(test_settings.language_list))
     try:
         response = await data.get(f"/projects/{world.project}/sites/{site}")
         assert response.status_code == 200 and response.json()["id"] == site
     finally:
         state.response_cache = working
         await broken.aclose()
+
+
+async def test_cached_reads_need_no_database(data, world, content, test_settings):
+    """A hit is answered from Redis alone: with the database unreachable, cached reads still answer 200,
+    uncached ones the JSON 503, and a signed-in reader (never cached) the 503 too."""
+    site, _ = await content.site(world.project_id)
+    paths = ["/projects", f"/projects/{world.project}", f"/projects/{world.project}/sites/{site}",
+             f"/projects/{world.project}/sites/{site}/memories"]
+    warm = {path: (await data.get(path)).content for path in paths}
+    state = data.app.state
+    working = state.db
+    state.db = Database(create_engine(test_settings.model_copy(update={"database_url": CLOSED_MYSQL_URL}),
+                                      pool_timeout=1))
+    try:
+        for path in paths:
+            response = await data.get(path)
+            assert response.status_code == 200 and response.content == warm[path], path
+            assert response.headers["content-type"] == "application/json"
+        assert (await data.get(f"/projects/{world.project}/sites")).status_code == 503
+        assert (await data.get(paths[1], headers=world.other.headers)).status_code == 503
+    finally:
+        await state.db.dispose()
+        state.db = working
 
 
 async def test_nearest_in_any_hemisphere(data, content, world):

@@ -61,7 +61,7 @@ async def test_list_statement_counts_do_not_grow(data, content, db, make_user, w
         counts = []
         for path in paths:
             # Measure the uncached path: the content was written behind the service's back.
-            await generations.bump(data.app.state.redis, project_id)
+            await generations.bump(data.app.state.redis, project)
             with counting(db.engine) as statements:
                 response = await data.get(path, headers=headers)
             assert response.status_code == 200, path

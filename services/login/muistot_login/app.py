@@ -3,7 +3,6 @@
 from fastapi import FastAPI
 
 from muistot.app import create_service_app
-from muistot.content.body_limit import BodyLimitMiddleware
 from muistot.settings import Settings
 from muistot_login.routes import docs, email_login, password_login, status, verify
 
@@ -12,9 +11,6 @@ BODY_LIMIT = 64 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    app = create_service_app("login", [verify.router, status.router, email_login.router, password_login.router,
-                                       docs.router], settings=settings,
-                             description="Sign-in by e-mail link or password, and sessions.")
-    # Outermost, so an oversized body is refused (413) before anything buffers or parses it.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=BODY_LIMIT)
-    return app
+    return create_service_app("login", [verify.router, status.router, email_login.router, password_login.router,
+                                        docs.router], settings=settings, max_body_bytes=BODY_LIMIT,
+                              description="Sign-in by e-mail link or password, and sessions.")

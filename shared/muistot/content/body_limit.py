@@ -41,6 +41,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        carries_body = False
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -50,6 +51,13 @@ class BodyLimitMiddleware:
                 if declared > self.max_bytes:
                     await self._refuse(send)
                     return
+                carries_body = carries_body or declared > 0
+            elif name == b"transfer-encoding":
+                carries_body = True
+        if not carries_body:
+            # HTTP/1.1 frames a body by one of those two headers: without them there is nothing to count.
+            await self.app(scope, receive, send)
+            return
         received = 0
         exceeded = False
         started = False

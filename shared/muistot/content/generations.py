@@ -1,8 +1,10 @@
 """Per-project generation counters that key the anonymous response cache.
 
-Every writer (data or admin) bumps the project's counter after its commit; cached responses are
-keyed by the counter's value, so a bump makes every older entry unreachable at once. Listing
-projects depends on all of them, so it has its own counter, bumped by any project change.
+A project's counter is named after the project's id as it appears in URLs, folded (`muistot.text.fold`),
+so a reader finds it from the request path alone, without a database lookup. Every writer (data or
+admin) bumps the counters of the projects it changed after its commit; a cached response remembers the
+counter it was built under, so a bump makes every older entry stale at once. Listing projects depends
+on all of them, so it has its own counter (`ALL_PROJECTS`), bumped by any change a project list shows.
 """
 
 from __future__ import annotations
@@ -12,35 +14,42 @@ import logging
 from redis.exceptions import RedisError
 
 from muistot.redis import RedisClients
+from muistot.text import fold
 
 log = logging.getLogger("muistot.cache")
-PROJECTS = "all-projects"
+ALL_PROJECTS = "all-projects"
 
 
-def _key(redis: RedisClients, scope: str | int) -> str:
+def scope_of(project: str | None) -> str:
+    """The counter a project's reads depend on (the project list's when `project` is None)."""
+    return ALL_PROJECTS if project is None else "p:" + fold(project)
+
+
+def key(redis: RedisClients, scope: str) -> str:
     return redis.key("gen", scope)
 
 
-async def bump(redis: RedisClients, project_id: int | None, *, projects_list: bool = True) -> None:
-    """Invalidate the cached reads of a project (and of the project list). Never fails the write."""
+async def bump(redis: RedisClients, *projects: str, projects_list: bool = True) -> None:
+    """Invalidate the cached reads of these projects (by id) and, unless told otherwise, of the project list.
+
+    Never fails the write: the commit already happened.
+    """
+    scopes = [scope_of(project) for project in projects] + ([ALL_PROJECTS] if projects_list else [])
+    if not scopes:
+        return
     try:
         async with redis.cache.pipeline(transaction=False) as pipe:
-            if project_id is not None:
-                pipe.incr(_key(redis, project_id))
-            if projects_list:
-                pipe.incr(_key(redis, PROJECTS))
+            for scope in scopes:
+                pipe.incr(key(redis, scope))
             await pipe.execute()
     except RedisError as exc:
-        # The write is committed; a cache that cannot be invalidated must not serve: readers
-        # treat an unreadable generation as "do not cache" (see current()).
         log.warning("cache generation bump failed: %s", exc)
 
 
-async def current(redis: RedisClients, project_id: int | None) -> str | None:
-    """The cache-key component for a project's reads; None means Redis is unavailable (read uncached)."""
+async def current(redis: RedisClients, project: str | None) -> str | None:
+    """The counter's value for a project's reads; None means Redis is unavailable."""
     try:
-        scope: str | int = PROJECTS if project_id is None else project_id
-        value = await redis.cache.get(_key(redis, scope))
+        value = await redis.cache.get(key(redis, scope_of(project)))
     except RedisError:
         return None
     return (value or b"0").decode()

@@ -7,6 +7,7 @@ An unsupported or unparsable language never gives 406: the caller falls back to 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Any
 
 import pycountry
@@ -54,10 +55,33 @@ def pick(headers: list[str | None], supported: list[str]) -> str | None:
     return None
 
 
+def read_language(muistot_language: bytes | None, accept_language: bytes | None,
+                  supported: tuple[str, ...]) -> str | None:
+    """The language a GET with these raw header values asks for.
+
+    Browsers send few distinct values, so short ones are remembered; long ones are worked out each time,
+    so that odd headers cannot fill the memory.
+    """
+    if len(muistot_language or b"") + len(accept_language or b"") <= 200:
+        return _remembered_read_language(muistot_language, accept_language, supported)
+    return _read_language(muistot_language, accept_language, supported)
+
+
+def _read_language(muistot_language: bytes | None, accept_language: bytes | None,
+                   supported: tuple[str, ...]) -> str | None:
+    return pick([None if muistot_language is None else muistot_language.decode("latin-1"),
+                 None if accept_language is None else accept_language.decode("latin-1")], list(supported))
+
+
+_remembered_read_language = lru_cache(maxsize=512)(_read_language)
+
+
 def requested_read_language(request: Request, settings: Settings) -> str | None:
     """The language a GET asks for, or None (the caller then uses the project's default)."""
     headers = request.headers
-    return pick([headers.get(MUISTOT_LANGUAGE), headers.get("accept-language")], supported_languages(settings))
+    given = [headers.get(MUISTOT_LANGUAGE), headers.get("accept-language")]
+    return read_language(*(None if value is None else value.encode("latin-1") for value in given),
+                         tuple(supported_languages(settings)))
 
 
 def requested_write_language(request: Request, settings: Settings) -> str:

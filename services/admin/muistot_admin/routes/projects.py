@@ -118,7 +118,7 @@ async def create_project(request: Request, body: NewProject, user: MaybeUser) ->
                                "default_language": body.info.lang, "auto_publish": body.auto_publish,
                                "admin_posting": body.admin_posting, "admins": sorted(body.admins),
                                "starts": body.starts, "ends": body.ends})
-    await generations.bump(state.redis, project_id)
+    await generations.bump(state.redis, body.id)
     return Response(status_code=201, headers={"Location": location(request, "projects", body.id)})
 
 
@@ -170,7 +170,7 @@ async def modify_project(request: Request, project: ProjectPath, body: ModifiedP
         await audit.record(conn, actor=caller, action="update", target_type="project", target_id=current.name,
                            project_id=current.id, before=before, after=after)
     await delete_files(storage, orphans)
-    await generations.bump(state.redis, current.id)
+    await generations.bump(state.redis, current.name)
     return Response(status_code=204, headers={"Location": location(request, "projects", current.name)})
 
 
@@ -186,5 +186,5 @@ async def delete_project(request: Request, project: ProjectPath, user: MaybeUser
         chain = await load_managed_chain(conn, caller, Role.admin, project)
         changed = await soft_delete_project(conn, chain.project, caller)
     if changed:
-        await generations.bump(state.redis, chain.project.id)
+        await generations.bump(state.redis, chain.project.name)
     return Response(status_code=204, headers={"Location": location(request, "projects")})

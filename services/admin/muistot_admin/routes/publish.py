@@ -41,7 +41,7 @@ async def _publish(request: Request, user: Principal, publish: bool, project: st
         changed = await publish_target(conn, chain, publish, user)
     if not changed:
         return unchanged()
-    await generations.bump(state.redis, chain.project.id)
+    await generations.bump(state.redis, chain.project.name)
     return Response(status_code=204, headers={"Location": location(request, *url_parts(chain))})
 
 
@@ -91,5 +91,5 @@ async def publish_order(request: Request, order: Order, user: MaybeUser) -> Resp
         changed = await publish_target(conn, chain, order.publish, caller)
     if not changed:
         return unchanged()
-    await generations.bump(state.redis, chain.project.id)
+    await generations.bump(state.redis, chain.project.name)
     return Response(status_code=204)

@@ -69,7 +69,7 @@ async def post_decision(request: Request, kind: Annotated[ItemKind, Path()],
             await enqueue(state.redis, mail, state.settings)
     if not changed:
         return unchanged()
-    await generations.bump(state.redis, chain.project.id)
+    await generations.bump(state.redis, chain.project.name)
     return Response(status_code=204)
 
 

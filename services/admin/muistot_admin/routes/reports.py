@@ -45,7 +45,7 @@ async def _report(request: Request, user: Principal, names: dict[str, str | int]
             hidden_now = await moderation.hide_if_over_threshold(
                 conn, kind, target.id, chain.project.id, state.settings.report_hide_threshold)
     if hidden_now:
-        await generations.bump(state.redis, chain.project.id)
+        await generations.bump(state.redis, chain.project.name)
     return is_new, chain
 
 

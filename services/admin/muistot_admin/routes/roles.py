@@ -67,7 +67,7 @@ async def _change_role(request: Request, project: str, username: str, user: Mayb
                                target_type="user", target_id=stored_name, project_id=chain.project.id,
                                before={singular: present}, after={singular: add})
     if role == "admins" and (add or present):
-        await generations.bump(state.redis, chain.project.id)  # project responses list their admins
+        await generations.bump(state.redis, chain.project.name)  # project responses list their admins
     return Response(status_code=201 if add else 204,
                     headers={"Location": location(request, "projects", chain.project.name)})
 

@@ -37,7 +37,7 @@ async def create_comment(request: Request, project: ProjectPath, site: SitePath,
             memory_id=chain.memory.id, user_id=principal.user_id, comment=body.comment,
             state=initial_state(chain.project.auto_publish).value, created_at=now, modified_at=now,
         ))).inserted_primary_key[0]
-    await committed(request, chain.project.id, projects_list=False)
+    await committed(request, chain.project.name, projects_list=False)
     return no_content(201, location(request, "projects", chain.project.name, "sites", chain.site.name, "memories",
                                     chain.memory.id, "comments", comment_id))
 
@@ -54,7 +54,7 @@ async def modify_comment(request: Request, project: ProjectPath, site: SitePath,
         state = state_after_edit(chain.comment.state, chain.project.auto_publish)
         await w.conn.execute(update(comments).where(comments.c.id == chain.comment.id)
                              .values(comment=body.comment, state=state.value, modified_at=utcnow()))
-    await committed(request, chain.project.id, projects_list=False)
+    await committed(request, chain.project.name, projects_list=False)
     return no_content(204, location(request, "projects", chain.project.name, "sites", chain.site.name, "memories",
                                     chain.memory.id, "comments", chain.comment.id))
 
@@ -69,6 +69,6 @@ async def delete_comment(request: Request, project: ProjectPath, site: SitePath,
             owner=True, min_role=Role.admin)
         assert chain.site is not None and chain.memory is not None and chain.comment is not None
         await w.conn.execute(delete(comments).where(comments.c.id == chain.comment.id))
-    await committed(request, chain.project.id, projects_list=False)
+    await committed(request, chain.project.name, projects_list=False)
     return no_content(204, location(request, "projects", chain.project.name, "sites", chain.site.name, "memories",
                                     chain.memory.id, "comments"))

@@ -28,7 +28,7 @@ async def list_comments(request: Request, project: ProjectPath, site: SitePath, 
             found = await queries.comments_of(conn, [memory], chain.viewer)
             return Comments(items=found.get(memory, []))
 
-        return await read_response(request, user, chain.project.id, None, build)
+        return await read_response(request, user, build)
 
 
 @router.get(COMMENTS + "/{comment}", response_model=Comment)
@@ -37,5 +37,4 @@ async def get_comment(request: Request, project: ProjectPath, site: SitePath, me
     state = request.app.state
     async with state.db.connect() as conn:
         chain = (await load_chain(conn, user, project, site, memory, comment)).require_readable()
-        return await read_response(request, user, chain.project.id, None,
-                                   lambda: queries.one_comment(conn, comment, chain.viewer))
+        return await read_response(request, user, lambda: queries.one_comment(conn, comment, chain.viewer))

@@ -31,7 +31,7 @@ async def list_memories(request: Request, project: ProjectPath, site: SitePath, 
                                                 nest=queries.nesting(include_comments, state.settings))
             return Memories(items=found.get(site_id, []))
 
-        return await read_response(request, user, chain.project.id, None, build)
+        return await read_response(request, user, build)
 
 
 @router.get(MEMORIES + "/{memory}", response_model=Memory)
@@ -40,6 +40,5 @@ async def get_memory(request: Request, project: ProjectPath, site: SitePath, mem
     state = request.app.state
     async with state.db.connect() as conn:
         chain = (await load_chain(conn, user, project, site, memory)).require_readable()
-        return await read_response(request, user, chain.project.id, None,
-                                   lambda: queries.one_memory(conn, memory, chain.viewer,
+        return await read_response(request, user, lambda: queries.one_memory(conn, memory, chain.viewer,
                                                               nest=queries.nesting(include_comments, state.settings)))

@@ -38,7 +38,7 @@ async def create_memory(request: Request, project: ProjectPath, site: SitePath, 
             site_id=chain.site.id, user_id=principal.user_id, image_id=image_id, title=body.title, story=body.story,
             state=initial_state(chain.project.auto_publish).value, created_at=now, modified_at=now,
         ))).inserted_primary_key[0]
-    await committed(request, chain.project.id, projects_list=False)
+    await committed(request, chain.project.name, projects_list=False)
     return no_content(201, location(request, "projects", chain.project.name, "sites", chain.site.name, "memories",
                                     memory_id))
 
@@ -65,7 +65,7 @@ async def modify_memory(request: Request, project: ProjectPath, site: SitePath, 
             return no_content(304)
         values["modified_at"] = utcnow()
         await w.conn.execute(update(memories).where(memories.c.id == chain.memory.id).values(**values))
-    await committed(request, chain.project.id, projects_list=False)
+    await committed(request, chain.project.name, projects_list=False)
     return no_content(204, location(request, "projects", chain.project.name, "sites", chain.site.name, "memories",
                                     chain.memory.id))
 
@@ -80,5 +80,5 @@ async def delete_memory(request: Request, project: ProjectPath, site: SitePath, 
         assert chain.site is not None and chain.memory is not None
         w.release(chain.memory.image_id)
         await w.conn.execute(delete(memories).where(memories.c.id == chain.memory.id))
-    await committed(request, chain.project.id, projects_list=False)
+    await committed(request, chain.project.name, projects_list=False)
     return no_content(204, location(request, "projects", chain.project.name, "sites", chain.site.name, "memories"))

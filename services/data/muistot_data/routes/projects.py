@@ -30,7 +30,7 @@ async def list_projects(request: Request, user: MaybeUser) -> Response:
             condition = queries.list_filter(user, superuser, utcnow())
             return Projects(items=await queries.list_projects(conn, condition, lang))
 
-        return await read_response(request, user, None, lang, build)
+        return await read_response(request, user, build)
 
 
 @router.get("/projects/{project}", response_model=Project)
@@ -39,5 +39,4 @@ async def get_project(request: Request, project: ProjectPath, user: MaybeUser) -
     lang = requested_read_language(request, state.settings)
     async with state.db.connect() as conn:
         chain = (await load_chain(conn, user, project)).require_readable()
-        return await read_response(request, user, chain.project.id, lang,
-                                   lambda: queries.one_project(conn, chain.project.id, lang))
+        return await read_response(request, user, lambda: queries.one_project(conn, chain.project.id, lang))

@@ -65,7 +65,7 @@ async def create_site(request: Request, project: ProjectPath, body: NewSite, use
             # Every site keeps a row in the project's default language (§7.4).
             await put_info(w.conn, site_id, InfoBody(lang=chain.project.default_language, name=body.info.name),
                            principal.user_id)
-    await committed(request, chain.project.id, projects_list=True)
+    await committed(request, chain.project.name, projects_list=True)
     return no_content(201, location(request, "projects", chain.project.name, "sites", body.id))
 
 
@@ -96,7 +96,7 @@ async def modify_site(request: Request, project: ProjectPath, site: SitePath, bo
         await w.conn.execute(update(sites).where(sites.c.id == chain.site.id).values(**values))
         if body.info is not None:
             await put_info(w.conn, chain.site.id, body.info, principal.user_id)
-    await committed(request, chain.project.id, projects_list=False)
+    await committed(request, chain.project.name, projects_list=False)
     return no_content(204, location(request, "projects", chain.project.name, "sites", chain.site.name))
 
 
@@ -112,5 +112,5 @@ async def delete_site(request: Request, project: ProjectPath, site: SitePath, us
                                                                                memories.c.image_id.is_not(None)))
         w.release(chain.site.image_id, *memory_images)
         await w.conn.execute(delete(sites).where(sites.c.id == chain.site.id))
-    await committed(request, chain.project.id, projects_list=True)
+    await committed(request, chain.project.name, projects_list=True)
     return no_content(204, location(request, "projects", chain.project.name, "sites"))

@@ -86,7 +86,7 @@ async def _site_listing(request: Request, project: str, user: MaybeUser, filters
         async def build() -> Output:
             return render(await queries.list_sites(conn, chain, lang, bbox=box, nearest=nearest))
 
-        return await read_response(request, user, chain.project.id, lang, build, media_type=media_type)
+        return await read_response(request, user, build, media_type=media_type)
 
 
 @router.get("/projects/{project}/sites", response_model=Sites)
@@ -122,4 +122,4 @@ async def get_site(request: Request, project: ProjectPath, site: SitePath, user:
                 found.memories = nested.get(chain.site.id, [])
             return found
 
-        return await read_response(request, user, chain.project.id, lang, build)
+        return await read_response(request, user, build)

@@ -111,6 +111,5 @@ async def delete_my_account(request: Request, maybe_user: MaybeUser,
         await state.sessions.revoke_all(user.user_id)
     except Exception as exc:  # the account row is gone, so such a session is refused anyway
         log.warning("second session sweep after account deletion failed: %s", exc)
-    for project_id in projects:
-        await generations.bump(state.redis, project_id)
+    await generations.bump(state.redis, *sorted(projects))
     return Response(status_code=204)
