@@ -15,6 +15,7 @@ from muistot.content.body_limit import BodyLimitMiddleware
 from muistot.content.cache import AnonymousReadCache, ResponseCache
 from muistot.content.urls import PrefixedSlashRedirects
 from muistot.db.engine import Database, create_engine
+from muistot.deadline import DeadlineMiddleware
 from muistot.errors import error_response, install_error_handlers
 from muistot.logs import RequestContextMiddleware
 from muistot.metrics import metrics_endpoint
@@ -118,6 +119,8 @@ def create_service_app(
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)
+    # Closest to the routes (behind the read cache): cancels and rolls back a request that runs too long.
+    app.add_middleware(DeadlineMiddleware, seconds=settings.request_timeout)
     if settings.root_path:
         app.add_middleware(PrefixedSlashRedirects, root_path=settings.root_path)
     if anonymous_read_cache:

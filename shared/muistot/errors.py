@@ -83,17 +83,32 @@ def validation_response(errors: Sequence[Any]) -> JSONResponse:
     return JSONResponse(body, status_code=422)
 
 
+# 1205 lock wait timeout (MUISTOT_DB_LOCK_TIMEOUT), 1969 MariaDB's max_statement_time and 3024 MySQL's
+# max_execution_time (MUISTOT_DB_STATEMENT_TIMEOUT), 1317 statement interrupted.
+BUSY_CODES = (1205, 1317, 1969, 3024)
+
+
+def _code(exc: BaseException) -> object:
+    orig = getattr(exc, "orig", None)
+    return orig.args[0] if orig is not None and orig.args else None
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """True for a statement that ran out of time waiting for a lock or running (the transaction is rolled back)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    return _code(exc) in BUSY_CODES or "database is locked" in str(exc).lower()
+
+
 def is_connection_error(exc: BaseException) -> bool:
     """True for a DB error that means the server is out of reach (not a bad statement)."""
     if isinstance(exc, (PoolTimeoutError, OSError, ConnectionError)):
         return True
     if isinstance(exc, OperationalError):
-        orig = getattr(exc, "orig", None)
-        code = orig.args[0] if orig is not None and orig.args else None
         # 2002/2003/2006/2013: cannot connect / server gone / lost connection; 1040 too many connections.
-        if code in (1040, 1205, 2002, 2003, 2005, 2006, 2013, 2014, 2055):
+        if _code(exc) in (1040, 2002, 2003, 2005, 2006, 2013, 2014, 2055):
             return True
-        return "connect" in str(exc).lower() or "locked" in str(exc).lower()
+        return "connect" in str(exc).lower()
     return bool(isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
@@ -118,6 +133,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _db_error(_: Request, exc: DBAPIError) -> Response:
+        if is_busy_error(exc):
+            log.warning("database busy: %s", exc.orig)
+            return error_response(503, "Database busy", headers={"Retry-After": "5"})
         if is_connection_error(exc):
             log.warning("database unavailable: %s", exc.orig)
             return error_response(503, "Lost Connection to Database", headers={"Retry-After": "5"})

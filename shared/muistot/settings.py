@@ -7,12 +7,26 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_IDENTITY_SECRET = "dev-only-identity-secret-change-me-0123456789"  # noqa: S105 (refused in prod)
+# Secrets this repository publishes as examples (the default above, `.env.example`, the Kubernetes dev overlay):
+# anyone can read them, so production refuses them, and anything that reads like a placeholder.
+PUBLISHED_SECRETS = frozenset({
+    DEV_IDENTITY_SECRET,
+    "change-me-to-a-random-value-of-32-or-more-characters",
+    "dev-cluster-identity-secret-not-for-production",
+    "change-me-muistot-db-password",
+    "change-me-root-db-password",
+    "muistot-dev-password",
+})
+PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "not-for-production", "dev-only", "placeholder",
+                     "example", "secret", "password")
+# A random secret of 32+ characters has far more distinct characters than this.
+MIN_DISTINCT_CHARACTERS = 12
 SERVICES = ("login", "users", "admin", "data")
 EMBEDDED_REDIS_PORT = 5699
 # `/segment(/segment)*`: unreserved URL characters only, so the prefix is safe in rules and regexps.
@@ -37,6 +51,13 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(10, ge=1)
     db_pool_timeout: float = Field(5.0, gt=0)
     db_connect_timeout: float = Field(3.0, gt=0)
+    # Every wait is bounded, each bound inside the next: a statement waits at most db_lock_timeout for a
+    # lock and runs at most db_statement_timeout (MariaDB; 0 turns it off); a request is cancelled and
+    # rolled back after request_timeout; the gateway gives up on a service after gateway_timeout.
+    db_lock_timeout: int = Field(5, ge=1)
+    db_statement_timeout: float = Field(10.0, ge=0)
+    request_timeout: float = Field(20.0, ge=0)
+    gateway_timeout: float = Field(30.0, gt=0)
 
     # The default is the embedded Redis `make run` starts (fakeredis on port 5699), so every `muistot`
     # command run beside it (`session create`, `superuser grant`) reaches the same server.
@@ -186,12 +207,30 @@ class Settings(BaseSettings):
             _ = self.trusted_proxy_networks
         except ValueError as exc:
             raise ConfigError(f"MUISTOT_TRUSTED_PROXIES: {exc}") from None
+        self._check_time_limits()
         if self.env == "prod":
-            if self.identity_secret == DEV_IDENTITY_SECRET or len(self.identity_secret) < 32:
+            if len(self.identity_secret) < 32 or looks_published(self.identity_secret) \
+                    or len(set(self.identity_secret)) < MIN_DISTINCT_CHARACTERS:
                 raise ConfigError("MUISTOT_IDENTITY_SECRET must be set to a random value of 32+ characters "
-                                  "when MUISTOT_ENV=prod")
+                                  "when MUISTOT_ENV=prod (not an example or placeholder value; e.g. "
+                                  "`openssl rand -hex 32`)")
+            for name in ("database_url", "redis_url", "session_redis_url", "cache_redis_url", "mail_url"):
+                password = urlsplit(getattr(self, name)).password
+                if password and looks_published(unquote(password)):
+                    raise ConfigError(f"MUISTOT_{name.upper()} has an example or placeholder password; "
+                                      "set a real one when MUISTOT_ENV=prod")
             if "*" in self.cors_origin_list:
                 raise ConfigError("MUISTOT_CORS_ORIGINS must list the frontend origins when MUISTOT_ENV=prod")
+
+    def _check_time_limits(self) -> None:
+        """Each bound must end inside the next, or a request could be committed after its answer."""
+        if self.request_timeout and self.request_timeout >= self.gateway_timeout:
+            raise ConfigError("MUISTOT_REQUEST_TIMEOUT must be shorter than MUISTOT_GATEWAY_TIMEOUT")
+        limit = self.request_timeout or self.gateway_timeout
+        if self.db_lock_timeout >= limit:
+            raise ConfigError("MUISTOT_DB_LOCK_TIMEOUT must be shorter than MUISTOT_REQUEST_TIMEOUT")
+        if self.db_statement_timeout >= limit:
+            raise ConfigError("MUISTOT_DB_STATEMENT_TIMEOUT must be shorter than MUISTOT_REQUEST_TIMEOUT")
 
     @property
     def normalized_database_url(self) -> str:
@@ -200,6 +239,12 @@ class Settings(BaseSettings):
         scheme = {"mysql": "mysql+aiomysql", "mariadb": "mysql+aiomysql", "mariadb+aiomysql": "mysql+aiomysql",
                   "sqlite": "sqlite+aiosqlite"}.get(scheme, scheme)
         return f"{scheme}{sep}{rest}"
+
+
+def looks_published(secret: str) -> bool:
+    """True for a secret the repository publishes, or one that reads like a placeholder for one."""
+    folded = secret.strip().lower()
+    return secret in PUBLISHED_SECRETS or any(word in folded for word in PLACEHOLDER_WORDS)
 
 
 def _next_redis_db(url: str) -> str:

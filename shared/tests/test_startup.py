@@ -23,7 +23,9 @@ def _serve(tmp_path, **env):
     ({"MUISTOT_REDIS_URL": "not a url"}, "MUISTOT_REDIS_URL is not a redis:// URL"),
     ({"MUISTOT_DB_POOL_SIZE": "many"}, "invalid setting MUISTOT_DB_POOL_SIZE"),
     ({"MUISTOT_ENV": "prod"}, "MUISTOT_IDENTITY_SECRET must be set"),
-    ({"MUISTOT_ENV": "prod", "MUISTOT_IDENTITY_SECRET": "s" * 40}, "MUISTOT_CORS_ORIGINS must list"),
+    ({"MUISTOT_ENV": "prod", "MUISTOT_IDENTITY_SECRET": "q7Vf2kP9xL4mZ8nR1tW6yB3cH5jD0sGa"},
+     "MUISTOT_CORS_ORIGINS must list"),
+    ({"MUISTOT_REQUEST_TIMEOUT": "45"}, "MUISTOT_REQUEST_TIMEOUT must be shorter than MUISTOT_GATEWAY_TIMEOUT"),
     ({}, "run `muistot migrate`"),
 ])
 def test_bad_configuration_is_one_line(tmp_path, env, expected):

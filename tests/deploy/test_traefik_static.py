@@ -7,11 +7,15 @@ import json
 import select
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from deploy_helpers import BIN, K8S
+
+from muistot.gateway.traefik_file import render
+from muistot.settings import Settings
 
 
 def traefik_verdict(flags: list[str], limit: float = 30) -> tuple[bool, str]:
@@ -84,3 +88,35 @@ def test_traefik_rejects_an_unknown_helm_argument(flag: str) -> None:
     assert not accepted
     assert any("allowencodedslashes" in json.loads(line).get("error", "").lower()
                for line in output.splitlines() if line.startswith("{"))
+
+
+def gateway_timeout_of(flags: list[str]) -> float:
+    [value] = [flag.split("=", 1)[1] for flag in flags
+               if flag.startswith("--serversTransport.forwardingTimeouts.responseHeaderTimeout=")]
+    assert value.endswith("s")
+    return float(value[:-1])
+
+
+def test_the_gateway_of_every_way_of_running_waits_longer_than_the_request_deadline(
+        compose: dict[str, Any], builds: dict[str, list[dict[str, Any]]], tmp_path: Path) -> None:
+    """A request that runs out is answered by its service (a rolled-back 503), never cut off by the gateway."""
+    defaults = Settings(var_dir=tmp_path)
+    values = yaml.safe_load((K8S / "traefik" / "values.yaml").read_text())
+    environment = compose["services"]["data"]["environment"]
+    [config] = [doc for doc in builds["base"] if doc["kind"] == "ConfigMap" and doc["metadata"]["name"].startswith(
+        "muistot-config")]
+    local = yaml.safe_load(render(defaults, directory=tmp_path).static.read_text())
+    waits = {
+        "compose": (gateway_timeout_of(compose["services"]["traefik"]["command"]),
+                    float(environment["MUISTOT_REQUEST_TIMEOUT"])),
+        "kubernetes": (gateway_timeout_of(values["additionalArguments"]),
+                       float(config["data"]["MUISTOT_REQUEST_TIMEOUT"])),
+        "make run": (float(local["serversTransport"]["forwardingTimeouts"]["responseHeaderTimeout"][:-1]),
+                     defaults.request_timeout),
+    }
+    for way, (gateway, deadline) in waits.items():
+        assert 0 < deadline < gateway, way
+        assert defaults.db_lock_timeout < deadline and defaults.db_statement_timeout < deadline, way
+    # Those are the values the settings' own check insists on.
+    assert float(environment["MUISTOT_GATEWAY_TIMEOUT"]) == waits["compose"][0]
+    assert float(config["data"]["MUISTOT_GATEWAY_TIMEOUT"]) == waits["kubernetes"][0]

@@ -87,9 +87,15 @@ def _file_middleware(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def forwarding_timeouts(settings: Settings) -> dict[str, Any]:
+    """How long the gateway waits for a service's answer; each service's own deadline ends first."""
+    return {"forwardingTimeouts": {"responseHeaderTimeout": f"{settings.gateway_timeout:g}s"}}
+
+
 def static_config(settings: Settings, dynamic_path: Path, options: model.GatewayOptions) -> dict[str, Any]:
     return {
         "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
+        "serversTransport": forwarding_timeouts(settings),
         "entryPoints": {
             model.WEB: {
                 "address": f"127.0.0.1:{settings.gateway_port}",

@@ -28,7 +28,8 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_engine(_settings())
+    # Not bounded like requests: a migration may wait for running transactions and take its time.
+    engine = create_engine(_settings(), bounded=False)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()
