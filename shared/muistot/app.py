@@ -10,11 +10,12 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import State
+from starlette.types import ASGIApp
 
 from muistot.content.body_limit import BodyLimitMiddleware
-from muistot.content.cache import AnonymousReadCache, ResponseCache
 from muistot.content.urls import PrefixedSlashRedirects
-from muistot.db.engine import Database, create_engine
+from muistot.db.engine import open_database
 from muistot.deadline import DeadlineMiddleware
 from muistot.errors import error_response, install_error_handlers
 from muistot.logs import RequestContextMiddleware
@@ -26,12 +27,14 @@ from muistot.settings import Settings, get_settings
 log = logging.getLogger("muistot.app")
 
 Hook = Callable[[FastAPI], Awaitable[None]]
+# Pure ASGI code that answers a hot path before FastAPI routes the request (`app.state` in hand).
+FrontEndpoint = Callable[[ASGIApp, State], ASGIApp]
 
 
 def attach_backends(app: FastAPI, settings: Settings) -> None:
     """Create the shared clients on `app.state` (connections open lazily)."""
     app.state.settings = settings
-    app.state.db = Database(create_engine(settings))
+    app.state.db = open_database(settings)
     app.state.redis = RedisClients.from_settings(settings)
     app.state.sessions = SessionStore(app.state.redis.sessions, settings.redis_prefix,
                                       settings.session_idle_seconds, settings.session_max_seconds)
@@ -87,7 +90,7 @@ def create_service_app(
     settings: Settings | None = None,
     description: str = "",
     max_body_bytes: int,
-    anonymous_read_cache: bool = False,
+    front: Sequence[FrontEndpoint] = (),
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
 ) -> FastAPI:
@@ -123,11 +126,9 @@ def create_service_app(
     app.add_middleware(DeadlineMiddleware, seconds=settings.request_timeout)
     if settings.root_path:
         app.add_middleware(PrefixedSlashRedirects, root_path=settings.root_path)
-    if anonymous_read_cache:
-        app.state.response_cache = ResponseCache(app.state.redis, settings.cache_ttl,
-                                                 tuple(settings.language_list))
-        # Inside the request context (ids, access line, metrics), in front of everything else.
-        app.add_middleware(AnonymousReadCache, state=app.state)
+    # Inside the request context (ids, access line, metrics), in front of everything else.
+    for endpoint in reversed(front):
+        app.add_middleware(endpoint, state=app.state)
     app.add_middleware(RequestContextMiddleware, service=service)
     # Outermost, so an oversized body is refused (413) before anything buffers or parses it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)

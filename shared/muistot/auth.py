@@ -19,7 +19,11 @@ from muistot.sessions import well_formed
 
 def bearer_token(request: Request) -> str | None:
     """The token of an `Authorization: Bearer …` header; None when the header is absent."""
-    header = request.headers.get("authorization")
+    return parse_bearer(request.headers.get("authorization"))
+
+
+def parse_bearer(header: str | None) -> str | None:
+    """The token of an `Authorization` header's value; None for no header, 401 for another scheme or shape."""
     if header is None:
         return None
     scheme, _, credentials = header.partition(" ")

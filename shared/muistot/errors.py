@@ -50,14 +50,20 @@ def error_body(status: int, message: str | None = None, details: Sequence[str] =
     return {"error": error}
 
 
-def error_response(status: int, message: str | None = None, details: Sequence[str] = (),
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_headers(status: int, headers: dict[str, str] | None = None) -> dict[str, str]:
+    """The headers an error of this status carries besides the given ones."""
     all_headers = dict(headers or {})
     if status == 401:
         all_headers.setdefault("WWW-Authenticate", "Bearer")
     if status == 429:
         all_headers.setdefault("Retry-After", "60")
-    return JSONResponse(error_body(status, message, details), status_code=status, headers=all_headers)
+    return all_headers
+
+
+def error_response(status: int, message: str | None = None, details: Sequence[str] = (),
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(status, message, details), status_code=status,
+                        headers=error_headers(status, headers))
 
 
 def _clean_msg(msg: str) -> str:

@@ -32,25 +32,56 @@ class Principal:
         return time.time() - self.signed_in <= seconds
 
 
+# Signing and checking a header costs more than the rest of a cached read, and the same session sends
+# request after request: both remember recent results. An entry is only as good as what it was made
+# from (the session's whole content, or the exact signed header), and the memos are bounded.
+MEMO_SIZE = 4096
+_minted: dict[tuple[Session, str, int], tuple[str, float]] = {}
+_read: dict[tuple[str, str], tuple[Principal, float]] = {}
+
+
+def _remember(memo: dict, key: object, value: object) -> None:  # type: ignore[type-arg]
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+
+
 def mint(session: Session, secret: str, ttl: int) -> str:
-    now = int(time.time())
+    """A signed header for this session; the same one again while at least half its lifetime is left."""
+    now = time.time()
+    known = _minted.get((session, secret, ttl))
+    if known is not None and known[1] > now:
+        return known[0]
+    issued = int(now)
     claims = {"sub": str(session.user_id), "name": session.username, "su": session.superuser,
-              "sid": session.id, "sat": session.signed_in, "iat": now, "exp": now + ttl, "aud": AUDIENCE}
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+              "sid": session.id, "sat": session.signed_in, "iat": issued, "exp": issued + ttl, "aud": AUDIENCE}
+    token = jwt.encode(claims, secret, algorithm=ALGORITHM)
+    _remember(_minted, (session, secret, ttl), (token, issued + ttl / 2))
+    return token
 
 
 class InvalidIdentity(Exception):
     pass
 
 
+LEEWAY = 2
+
+
 def read(header: str, secret: str) -> Principal:
+    known = _read.get((header, secret))
+    if known is not None and known[1] > time.time():
+        return known[0]
     try:
         claims = jwt.decode(header, secret, algorithms=[ALGORITHM], audience=AUDIENCE,
-                            options={"require": ["sub", "exp", "iat", "aud"]}, leeway=2)
-        return Principal(user_id=int(claims["sub"]), username=str(claims["name"]), superuser=bool(claims["su"]),
-                         session_id=str(claims["sid"]), signed_in=int(claims.get("sat", 0)))
+                            options={"require": ["sub", "exp", "iat", "aud"]}, leeway=LEEWAY)
+        principal = Principal(user_id=int(claims["sub"]), username=str(claims["name"]),
+                              superuser=bool(claims["su"]), session_id=str(claims["sid"]),
+                              signed_in=int(claims.get("sat", 0)))
+        expires = float(claims["exp"]) + LEEWAY
     except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
         raise InvalidIdentity(str(exc)) from None
+    _remember(_read, (header, secret), (principal, expires))
+    return principal
 
 
 def principal_of(session: Session) -> Principal:

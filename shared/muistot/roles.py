@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
-from sqlalchemy import exists, or_, select, union_all
+from sqlalchemy import bindparam, exists, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot.db.tables import project_admins, project_moderators, superusers
@@ -20,6 +21,31 @@ class Role(enum.IntEnum):
     moderator = 2
     admin = 3
     superuser = 4
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A person's privileges across projects: superuser, and admin or moderator of at least one project."""
+
+    superuser: bool = False
+    staff: bool = False
+
+    @property
+    def privileged(self) -> bool:
+        return self.superuser or self.staff
+
+
+STANDING = select(exists().where(superusers.c.user_id == bindparam("user_id")).label("superuser"),
+                  or_(exists().where(project_admins.c.user_id == bindparam("user_id")),
+                      exists().where(project_moderators.c.user_id == bindparam("user_id"))).label("staff"))
+
+
+async def standing(conn: AsyncConnection, user: Principal | None) -> Standing:
+    """Read live, in one statement (anonymous callers have none)."""
+    if user is None:
+        return Standing()
+    row = (await conn.execute(STANDING, {"user_id": user.user_id})).one()
+    return Standing(superuser=bool(row.superuser), staff=bool(row.staff))
 
 
 async def is_superuser(conn: AsyncConnection, user: Principal | None) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import Request
 from fastapi.responses import Response
 
-from muistot.content.cache import SLOT, ResponseCache, Slot
+from muistot.content.cache import SIGNED_IN, SLOT, Hit, ResponseCache, Slot
 from muistot.identity import Principal
 from muistot_data.models import Output
 
@@ -19,16 +19,23 @@ def json_response(body: bytes, media_type: str = JSON) -> Response:
 
 
 async def read_response(request: Request, user: Principal | None, build: Callable[[], Awaitable[Output]],
-                        media_type: str = JSON) -> Response:
-    """Build the body; for anonymous callers (whose view is the same for all) also store it in the cache.
+                        media_type: str = JSON, *, shares_view: bool = False) -> Response:
+    """Build the body, or take it from the cache when the caller's view is one many people share.
 
-    Cache hits never get here: `muistot.content.cache.AnonymousReadCache` answers them first and hands a
-    miss its slot.
+    Hits usually never get here: `muistot.content.cache.ReadCache` answers them first and hands an anonymous
+    miss its slot. A signed-in caller whose view is shared (`Viewer.shares_view`) is looked up again here,
+    once the chain query has confirmed who they are.
     """
+    cache: ResponseCache = request.app.state.response_cache
+    slot: Hit | Slot | None = None
+    if user is None:
+        slot = request.scope.get(SLOT)
+    elif shares_view:
+        slot = await cache.lookup(request.scope, SIGNED_IN)
+        if isinstance(slot, Hit):
+            return Response(slot.body, media_type=slot.media_type.decode())
     body = (await build()).to_json()
-    slot: Slot | None = request.scope.get(SLOT)
-    if user is None and slot is not None:
-        cache: ResponseCache = request.app.state.response_cache
+    if isinstance(slot, Slot):
         await cache.store(slot, media_type, body)
     return json_response(body, media_type)
 

@@ -62,7 +62,7 @@ async def test_list_statement_counts_do_not_grow(data, content, db, make_user, w
         for path in paths:
             # Measure the uncached path: the content was written behind the service's back.
             await generations.bump(data.app.state.redis, project)
-            with counting(db.engine) as statements:
+            with counting(db.read_engine) as statements:
                 response = await data.get(path, headers=headers)
             assert response.status_code == 200, path
             assert len(response.json()) > 0

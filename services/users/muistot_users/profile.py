@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot.db.engine import utcnow
@@ -14,25 +14,25 @@ from muistot.errors import ApiError
 PERSONAL_FIELDS = ("first_name", "last_name", "country", "city", "birth_date")
 
 
+ACCOUNT = select(users).where(users.c.id == bindparam("user_id"))
+ACCOUNT_FOR_UPDATE = ACCOUNT.with_for_update()
+PROFILE = (select(users.c.username, users.c.email, users.c.password_hash, users.c.password_confirmed,
+                  *(user_personal_data.c[name] for name in PERSONAL_FIELDS), user_personal_data.c.modified_at)
+           .select_from(users.outerjoin(user_personal_data, user_personal_data.c.user_id == users.c.id))
+           .where(users.c.id == bindparam("user_id")))
+
+
 async def load_account(conn: AsyncConnection, user_id: int, *, for_update: bool = False) -> dict[str, Any]:
     """The user's row; a session whose user is gone is a 401, as if the session had ended."""
-    query = select(users).where(users.c.id == user_id)
-    if for_update:
-        query = query.with_for_update()
-    row = (await conn.execute(query)).mappings().first()
+    query = ACCOUNT_FOR_UPDATE if for_update else ACCOUNT
+    row = (await conn.execute(query, {"user_id": user_id})).mappings().first()
     if row is None:
         raise ApiError(401, "Invalid Session")
     return dict(row)
 
 
 async def load_profile(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
-    query = (
-        select(users.c.username, users.c.email, users.c.password_hash, users.c.password_confirmed,
-               *(user_personal_data.c[name] for name in PERSONAL_FIELDS), user_personal_data.c.modified_at)
-        .select_from(users.outerjoin(user_personal_data, user_personal_data.c.user_id == users.c.id))
-        .where(users.c.id == user_id)
-    )
-    row = (await conn.execute(query)).mappings().first()
+    row = (await conn.execute(PROFILE, {"user_id": user_id})).mappings().first()
     if row is None:
         raise ApiError(401, "Invalid Session")
     profile = dict(row)

@@ -17,20 +17,31 @@ The checks then follow one rule set:
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot.content.ids import in_db_range
 from muistot.content.states import is_published
 from muistot.db.engine import utcnow
-from muistot.db.tables import ReviewState, comments, memories, projects, sites
+from muistot.db.tables import (
+    ReviewState,
+    comments,
+    memories,
+    project_admins,
+    project_moderators,
+    projects,
+    sites,
+    superusers,
+)
 from muistot.errors import ApiError
 from muistot.identity import Principal
-from muistot.roles import Role, project_role
+from muistot.roles import Role
 from muistot.text import fold
 
 NOT_ENOUGH_PRIVILEGES = "Not enough privileges"
@@ -38,10 +49,21 @@ NOT_ENOUGH_PRIVILEGES = "Not enough privileges"
 
 @dataclass(frozen=True)
 class Viewer:
-    """The caller and their live role in one project."""
+    """The caller and their live role in one project.
+
+    `owns_content` (known when the chain was loaded for a read) says whether the caller wrote any site,
+    memory or comment of the project.
+    """
 
     user: Principal | None
     role: Role
+    owns_content: bool | None = None
+
+    @property
+    def shares_view(self) -> bool:
+        """A signed-in person with no role and no content in the project sees exactly what every other such
+        person sees (published content, `own: false` everywhere): that view can be cached and shared."""
+        return self.user is not None and self.role == Role.user and self.owns_content is False
 
     @property
     def user_id(self) -> int | None:
@@ -208,14 +230,30 @@ class Chain:
         return self
 
 
-def visible_filter(state_column: Any, owner_column: Any, viewer: Viewer) -> ColumnElement[bool]:
-    """SQL for "this viewer may see this row" on a list of sites, memories or comments."""
+class Visibility(enum.Enum):
+    """Which rows of a list a viewer sees: every one (project staff), the published ones (anonymous), or the
+    published ones and their own (other signed-in people)."""
+
+    everything = "everything"
+    published = "published"
+    published_or_own = "published_or_own"
+
+
+def visibility_of(viewer: Viewer) -> Visibility:
     if viewer.sees_all:
+        return Visibility.everything
+    return Visibility.published if viewer.user_id is None else Visibility.published_or_own
+
+
+def visible_filter(state_column: Any, owner_column: Any, visibility: Visibility) -> ColumnElement[bool]:
+    """SQL for "this viewer may see this row" on a list of sites, memories or comments; the viewer's id is
+    the `viewer_id` parameter."""
+    if visibility is Visibility.everything:
         return true()
     published = state_column == ReviewState.published.value
-    if viewer.user_id is None:
+    if visibility is Visibility.published:
         return published
-    return or_(published, owner_column == viewer.user_id)
+    return or_(published, owner_column == bindparam("viewer_id"))
 
 
 def project_active_filter(now: datetime) -> ColumnElement[bool]:
@@ -234,32 +272,95 @@ def _project_columns() -> list[Any]:
             c.image_id, c.deleted_at]
 
 
+def _role_columns() -> list[Any]:
+    """The caller's standing in the chain's project (all false for `viewer_id` NULL, i.e. anonymous)."""
+    viewer = bindparam("viewer_id")
+    return [
+        exists().where(superusers.c.user_id == viewer).label("is_superuser"),
+        exists().where(project_admins.c.project_id == projects.c.id, project_admins.c.user_id == viewer)
+        .label("is_admin"),
+        exists().where(project_moderators.c.project_id == projects.c.id, project_moderators.c.user_id == viewer)
+        .label("is_moderator"),
+    ]
+
+
+def _ownership_column() -> Any:
+    """Whether `viewer_id` wrote any site, memory or comment of the chain's project (indexed by author).
+
+    Aliased tables, so the subqueries do not correlate with the chain's own site, memory and comment.
+    """
+    viewer = bindparam("viewer_id")
+    site, memory, comment = sites.alias("own_s"), memories.alias("own_m"), comments.alias("own_c")
+    in_project = site.c.project_id == projects.c.id
+    own_site = select(site.c.id).where(in_project, site.c.creator_id == viewer)
+    own_memory = select(memory.c.id).join(site, site.c.id == memory.c.site_id).where(in_project,
+                                                                                      memory.c.user_id == viewer)
+    own_comment = (select(comment.c.id).join(memory, memory.c.id == comment.c.memory_id)
+                   .join(site, site.c.id == memory.c.site_id).where(in_project, comment.c.user_id == viewer))
+    return or_(own_site.exists(), own_memory.exists(), own_comment.exists()).label("owns_content")
+
+
+@cache
+def _chain_statement(depth: int, with_ownership: bool) -> Any:
+    """Project → site → memory → comment (as deep as `depth`), plus the caller's role, in one statement.
+
+    Built once per shape and executed with parameters, so no request builds or compiles SQL.
+    """
+    s, m, c = sites.c, memories.c, comments.c
+    columns = _project_columns() + _role_columns() + ([_ownership_column()] if with_ownership else [])
+    joined: Any = projects
+    if depth >= 1:
+        columns += [s.id.label("s_id"), s.name.label("s_name"), s.state.label("s_state"),
+                    s.creator_id.label("s_creator"), s.image_id.label("s_image")]
+        joined = joined.outerjoin(sites, and_(s.project_id == projects.c.id, s.name_key == bindparam("site_key")))
+    if depth >= 2:
+        columns += [m.id.label("m_id"), m.user_id.label("m_user"), m.state.label("m_state"),
+                    m.image_id.label("m_image")]
+        joined = joined.outerjoin(memories, and_(m.site_id == s.id, m.id == bindparam("memory_id")))
+    if depth >= 3:
+        columns += [c.id.label("c_id"), c.user_id.label("c_user"), c.state.label("c_state")]
+        joined = joined.outerjoin(comments, and_(c.memory_id == m.id, c.id == bindparam("comment_id")))
+    return select(*columns).select_from(joined).where(projects.c.name_key == bindparam("project_key"))
+
+
+STANDING_IN_PROJECT = (select(*_role_columns(), _ownership_column())
+                       .where(projects.c.name_key == bindparam("project_key")))
+
+
+async def shares_view_in(conn: AsyncConnection, user: Principal, project: str) -> bool | None:
+    """`Viewer.shares_view` of a person in a project named by its id, in one indexed statement, without loading
+    the chain; None when there is no such project."""
+    row = (await conn.execute(STANDING_IN_PROJECT, {"project_key": fold(project), "viewer_id": user.user_id})).first()
+    if row is None:
+        return None
+    return _role_of(user, row) == Role.user and not row.owns_content
+
+
+def _role_of(user: Principal | None, row: Any) -> Role:
+    if user is None:
+        return Role.anonymous
+    if row.is_superuser:
+        return Role.superuser
+    if row.is_admin:
+        return Role.admin
+    return Role.moderator if row.is_moderator else Role.user
+
+
 async def load_chain(conn: AsyncConnection, user: Principal | None, project: str, site: str | None = None,
-                     memory: int | None = None, comment: int | None = None) -> Chain:
+                     memory: int | None = None, comment: int | None = None, *, reading: bool = False) -> Chain:
     """Fetch project → site → memory → comment named in a URL, and the caller's role in the project.
 
     404 `"<Type> not found"` for the first link that does not exist (for everyone, staff included).
+    `reading` also asks whether a signed-in caller wrote anything in the project (`Viewer.shares_view`).
     """
-    s, m, c = sites.c, memories.c, comments.c
-    columns = _project_columns()
-    joined: Any = projects
-    if site is not None:
-        columns += [s.id.label("s_id"), s.name.label("s_name"), s.state.label("s_state"),
-                    s.creator_id.label("s_creator"), s.image_id.label("s_image")]
-        joined = joined.outerjoin(sites, and_(s.project_id == projects.c.id, s.name_key == fold(site)))
-    memory_exists = memory is not None and in_db_range(memory)
-    if memory is not None:
-        columns += [m.id.label("m_id"), m.user_id.label("m_user"), m.state.label("m_state"),
-                    m.image_id.label("m_image")]
-        # An id no row can have still joins (on a never-true test) so the statement keeps its shape.
-        condition = and_(m.site_id == s.id, m.id == memory if memory_exists else m.id.is_(None))
-        joined = joined.outerjoin(memories, condition)
-    if comment is not None:
-        columns += [c.id.label("c_id"), c.user_id.label("c_user"), c.state.label("c_state")]
-        condition = and_(c.memory_id == m.id, c.id == comment if in_db_range(comment) else c.id.is_(None))
-        joined = joined.outerjoin(comments, condition)
-    row = (await conn.execute(select(*columns).select_from(joined)
-                              .where(projects.c.name_key == fold(project)))).first()
+    depth = 3 if comment is not None else 2 if memory is not None else 1 if site is not None else 0
+    # An id no row can have is bound as 0, which no row has either, so the statement keeps its shape.
+    params = {"project_key": fold(project), "viewer_id": user.user_id if user is not None else None,
+              "site_key": fold(site) if site is not None else None,
+              "memory_id": memory if memory is not None and in_db_range(memory) else 0,
+              "comment_id": comment if comment is not None and in_db_range(comment) else 0}
+    with_ownership = reading and user is not None
+    row = (await conn.execute(_chain_statement(depth, with_ownership), params)).first()
     if row is None:
         raise not_found("Project")
     project_row = ProjectRow(id=row.id, name=row.name, default_language=row.default_language,
@@ -281,5 +382,5 @@ async def load_chain(conn: AsyncConnection, user: Principal | None, project: str
         if row.c_id is None:
             raise not_found("Comment")
         comment_row = CommentRow(id=row.c_id, memory_id=row.m_id, user_id=row.c_user, state=row.c_state)
-    role = await project_role(conn, user, project_row.id)
-    return Chain(Viewer(user, role), project_row, site_row, memory_row, comment_row)
+    viewer = Viewer(user, _role_of(user, row), bool(row.owns_content) if with_ownership else None)
+    return Chain(viewer, project_row, site_row, memory_row, comment_row)

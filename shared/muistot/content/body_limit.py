@@ -6,10 +6,9 @@ exceed the cap, so a 50 MB upload is refused without being buffered or decoded.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from muistot.errors import error_body
+from muistot.asgi import send_error
 from muistot.settings import Settings
 
 Scope = dict[str, Any]
@@ -31,11 +30,7 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def _refuse(self, send: Any) -> None:
-        body = json.dumps(error_body(413, "Request body too large")).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, 413, "Request body too large", headers={"Connection": "close"})
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":

@@ -1,14 +1,17 @@
-"""Response cache for anonymous reads, in the Redis cache database.
+"""Response cache for the reads many people share, in the Redis cache database.
 
 An entry is keyed by path + sorted query + negotiated language, and holds the body together with the
 generation counter of its project (`muistot.content.generations`) at the time the read began. Both the
 key and the counter's name come from the request alone, so a hit costs one Redis round trip (`MGET`
-of the counter and the entry) and no database connection: `AnonymousReadCache` answers it in front of
+of the counter and the entry) and no database connection: `ReadCache` answers it in front of
 the application. On a miss the application builds the body and stores it under the counter value read
 before any of its database reads, so an entry built while a write committed is already stale.
 
-Only anonymous callers (no `Authorization`, no identity header) are served from it: signed-in people
-see their own unpublished items and `own` flags. Every Redis failure degrades to an uncached read.
+Anonymous callers (no `Authorization`, no identity header) all see the same view. So do signed-in
+people without a role or content in the project (`muistot.content.access.Viewer.shares_view`): their
+view, with `own: false` on every entry, is cached beside the anonymous one; a hit costs that round trip
+and one indexed statement that checks the caller is still such a person. Everyone else sees their own
+unpublished items and `own` flags and is never served from the cache. Every Redis failure degrades to an uncached read.
 """
 
 from __future__ import annotations
@@ -20,18 +23,26 @@ from typing import Any
 from urllib.parse import unquote
 
 from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from muistot import identity
+from muistot.asgi import send_response
 from muistot.content import generations
+from muistot.content.access import shares_view_in
 from muistot.content.language import read_language
 from muistot.metrics import CACHE_LOOKUPS
 from muistot.redis import RedisClients
+from muistot.roles import standing
 
 log = logging.getLogger("muistot.cache")
 
 SLOT = "muistot.cache"  # the scope key under which a miss hands its entry to the application
 CACHED_PREFIX = "/projects"
-_PERSONAL_HEADERS = frozenset((b"authorization", b"x-muistot-identity"))
+ANONYMOUS, SIGNED_IN = "anonymous", "signed-in"  # whose view an entry holds
+IDENTITY = identity.IDENTITY_HEADER.lower().encode()
+HITS, MISSES = CACHE_LOOKUPS.labels("hit"), CACHE_LOOKUPS.labels("miss")
 
 
 @dataclass(frozen=True)
@@ -68,19 +79,19 @@ class ResponseCache:
         self.ttl = ttl
         self.languages = languages
 
-    def entry_key(self, path: str, query: str, language: str | None) -> str:
+    def entry_key(self, path: str, query: str, language: str | None, audience: str) -> str:
         query = "&".join(sorted(query.split("&"))) if query else ""
-        digest = hashlib.sha256(f"{path}?{query}#{language or '-'}".encode()).hexdigest()[:32]
+        digest = hashlib.sha256(f"{path}?{query}#{language or '-'}#{audience}".encode()).hexdigest()[:32]
         return self.redis.key("resp", digest)
 
-    async def lookup(self, scope: Scope) -> Hit | Slot | None:
+    async def lookup(self, scope: Scope, audience: str = ANONYMOUS) -> Hit | Slot | None:
         """A hit, the slot a miss fills, or None when the request must not be cached (disabled, Redis down)."""
         if self.ttl <= 0:
             return None
         headers: dict[bytes, bytes] = dict(scope["headers"])
         path: str = scope["path"]
         language = read_language(headers.get(b"muistot-language"), headers.get(b"accept-language"), self.languages)
-        key = self.entry_key(path, scope["query_string"].decode("latin-1"), language)
+        key = self.entry_key(path, scope["query_string"].decode("latin-1"), language, audience)
         counter = generations.key(self.redis, generations.scope_of(project_in(path)))
         try:
             generation, entry = await self.redis.cache.mget(counter, key)
@@ -110,10 +121,13 @@ class _Route:
     path: str
 
 
-class AnonymousReadCache:
-    """Pure ASGI: answers anonymous GETs under `/projects` from the cache before the application runs.
+class ReadCache:
+    """Pure ASGI: answers cached GETs under `/projects` before the application runs.
 
-    The cache is taken from `state.response_cache` on each request, so tests can swap it.
+    An anonymous hit costs one Redis round trip. A signed-in caller (the gateway's identity header) is served
+    the shared signed-in view when the entry is fresh and one indexed statement confirms that they have no role
+    and no content in the project. Everything else, and every miss, goes on to the application. The cache is
+    taken from `state.response_cache` on each request, so tests can swap it.
     """
 
     def __init__(self, app: ASGIApp, state: Any) -> None:
@@ -121,20 +135,56 @@ class AnonymousReadCache:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(CACHED_PREFIX)
-                or any(name in _PERSONAL_HEADERS for name, _ in scope["headers"])):
+        if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(CACHED_PREFIX):
             await self.app(scope, receive, send)
             return
+        signed = authorization = None
+        for name, value in scope["headers"]:
+            if name == IDENTITY:
+                signed = value
+            elif name == b"authorization":
+                authorization = value
+        if signed is not None:
+            served = await self._serve_signed_in(scope, send, signed.decode("latin-1"))
+        elif authorization is None:
+            served = await self._serve_anonymous(scope, send)
+        else:
+            served = False  # a bearer token sent straight to the service: the application checks it
+        if not served:
+            await self.app(scope, receive, send)
+
+    async def _serve_anonymous(self, scope: Scope, send: Send) -> bool:
         found = await self.state.response_cache.lookup(scope)
         if isinstance(found, Hit):
-            CACHE_LOOKUPS.labels("hit").inc()
-            scope["route"] = _Route(route_template(scope["path"]))
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", found.media_type),
-                                    (b"content-length", str(len(found.body)).encode())]})
-            await send({"type": "http.response.body", "body": found.body})
-            return
+            await self._send_hit(scope, send, found)
+            return True
         if found is not None:
-            CACHE_LOOKUPS.labels("miss").inc()
+            MISSES.inc()
             scope[SLOT] = found
-        await self.app(scope, receive, send)
+        return False
+
+    async def _serve_signed_in(self, scope: Scope, send: Send, signed: str) -> bool:
+        try:
+            user = identity.read(signed, self.state.settings.identity_secret)
+        except identity.InvalidIdentity:
+            return False  # the application answers the 401
+        found = await self.state.response_cache.lookup(scope, SIGNED_IN)
+        if isinstance(found, Hit) and await self._shares_view(user, project_in(scope["path"])):
+            await self._send_hit(scope, send, found)
+            return True
+        return False
+
+    async def _shares_view(self, user: identity.Principal, project: str | None) -> bool:
+        try:
+            async with self.state.db.connect() as conn:
+                if project is None:
+                    return not (await standing(conn, user)).privileged
+                return bool(await shares_view_in(conn, user, project))
+        except (DBAPIError, SQLAlchemyTimeoutError, OSError):
+            return False  # the application answers the 503
+
+    @staticmethod
+    async def _send_hit(scope: Scope, send: Send, found: Hit) -> None:
+        HITS.inc()
+        scope["route"] = _Route(route_template(scope["path"]))
+        await send_response(send, 200, found.body, [(b"content-type", found.media_type)])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from muistot import deadline
@@ -39,6 +41,8 @@ def session_setup(settings: Settings, *, bounded: bool = True) -> str:
 
 
 def create_engine(settings: Settings, *, bounded: bool = True, **overrides: Any) -> AsyncEngine:
+    """An engine whose connections run transactions (and, unless `open_database` gives reads their own,
+    reads too)."""
     url = settings.normalized_database_url
     if url.startswith("sqlite"):
         busy_seconds = settings.db_lock_timeout if bounded else 60
@@ -46,11 +50,11 @@ def create_engine(settings: Settings, *, bounded: bool = True, **overrides: Any)
         _sqlite_pragmas(engine, busy_seconds)
         return engine
     options: dict[str, Any] = {
+        # A fixed pool: connections opened and closed as overflow cost a handshake each under load.
         "pool_size": settings.db_pool_size,
-        "max_overflow": settings.db_pool_size,
+        "max_overflow": 0,
         "pool_timeout": settings.db_pool_timeout,
         "pool_recycle": 1800,
-        "pool_pre_ping": True,
         "connect_args": {
             "connect_timeout": settings.db_connect_timeout,
             "init_command": session_setup(settings, bounded=bounded),
@@ -58,7 +62,37 @@ def create_engine(settings: Settings, *, bounded: bool = True, **overrides: Any)
         },
     }
     options.update(overrides)
-    return create_async_engine(url, **options)
+    engine = create_async_engine(url, **options)
+    _ping_after_idle(engine)
+    return engine
+
+
+# A connection used within this many seconds is handed out as it is; an older one is pinged first.
+IDLE_PING_SECONDS = 5.0
+
+
+def _ping_after_idle(engine: AsyncEngine) -> None:
+    """Pessimistic disconnect handling that costs nothing under load.
+
+    `pool_pre_ping` pings on every checkout: a round trip per request. Connections in steady use are
+    alive, so only one that sat idle (when the server may have restarted or dropped it) is pinged; a
+    failed ping makes the pool replace it before the request sees it.
+    """
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "checkin")
+    def _on_checkin(_: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # whatever the driver raises, this connection is unusable
+            raise DisconnectionError(str(exc)) from exc
 
 
 def _sqlite_pragmas(engine: AsyncEngine, busy_seconds: float) -> None:
@@ -71,15 +105,30 @@ def _sqlite_pragmas(engine: AsyncEngine, busy_seconds: float) -> None:
         cursor.close()
 
 
+def create_read_engine(settings: Settings) -> AsyncEngine:
+    """Connections for reads in autocommit mode: each statement sees the latest commit, and giving the
+    connection back costs no ROLLBACK round trip (a transaction-mode connection needs one)."""
+    return create_engine(settings, isolation_level="AUTOCOMMIT", skip_autocommit_rollback=True)
+
+
+def open_database(settings: Settings) -> Database:
+    """The database of a service: a pool for transactions and, on MariaDB/MySQL, one of its own for reads."""
+    engine = create_engine(settings)
+    if engine.dialect.name == "sqlite":
+        return Database(engine)
+    return Database(engine, read_engine=create_read_engine(settings))
+
+
 class Database:
-    """Holds the engine. Reads use `connect()`; writes use `transaction()`, which commits on exit.
+    """Holds the engines. Reads use `connect()`; writes use `transaction()`, which commits on exit.
 
     Handlers commit inside their own body, so the commit always happens before the response is sent.
     A transaction whose request ran out of time (`muistot.deadline`) is rolled back, never committed.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine | None = None) -> None:
         self.engine = engine
+        self.read_engine = read_engine or engine
 
     @property
     def is_sqlite(self) -> bool:
@@ -87,7 +136,7 @@ class Database:
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
+        async with self.read_engine.connect() as conn:
             yield conn
 
     @asynccontextmanager
@@ -106,8 +155,10 @@ class Database:
             await trans.commit()
 
     async def ping(self) -> None:
-        async with self.engine.connect() as conn:
+        async with self.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()

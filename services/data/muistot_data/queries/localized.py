@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, literal
+from sqlalchemy import ColumnElement, Table, and_, bindparam
 from sqlalchemy.sql.selectable import Alias
 
 from muistot_data.models import Info
@@ -17,9 +17,9 @@ def info_aliases(table: Table) -> tuple[Alias, Alias]:
     return table.alias("req"), table.alias("dflt")
 
 
-def requested_lang(lang: str | None, default_column: Any) -> ColumnElement[Any]:
-    """Without a requested language the project's default is the requested one."""
-    return literal(lang) if lang else default_column
+def requested_lang(lang_given: bool, default_column: Any) -> ColumnElement[Any]:
+    """The `lang` parameter when the request names one; without, the project's default is the requested one."""
+    return bindparam("lang") if lang_given else default_column
 
 
 def join_condition(alias: Alias, key_column: str, owner_id: Any, lang: ColumnElement[Any] | Any) -> Any:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from muistot.content.access import Viewer, visible_filter
+from muistot.content.access import Viewer, Visibility, visibility_of, visible_filter
 from muistot.db.tables import ReviewState, comments, images, memories, users
 from muistot.settings import Settings
 from muistot_data.models import Comment, Memory
@@ -42,6 +43,7 @@ async def _nested(conn: AsyncConnection, memory_ids: list[int], viewer: Viewer,
     return await comments_of(conn, memory_ids, viewer)
 
 
+@cache
 def _memory_select() -> Any:
     comments_count = (select(func.count()).select_from(comments)
                       .where(c.memory_id == m.id, c.state == ReviewState.published.value).scalar_subquery())
@@ -52,9 +54,26 @@ def _memory_select() -> Any:
                          .outerjoin(images, images.c.id == m.image_id)))
 
 
+@cache
 def _comment_select() -> Any:
     return (select(c.id, c.memory_id, c.user_id, c.comment, c.state, c.modified_at, users.c.username.label("user"))
             .select_from(comments.outerjoin(users, users.c.id == c.user_id)))
+
+
+@cache
+def _memories_statement(visibility: Visibility) -> Any:
+    return (_memory_select().where(m.site_id.in_(bindparam("site_ids", expanding=True)),
+                                   visible_filter(m.state, m.user_id, visibility)).order_by(m.id))
+
+
+@cache
+def _comments_statement(visibility: Visibility) -> Any:
+    return (_comment_select().where(c.memory_id.in_(bindparam("memory_ids", expanding=True)),
+                                    visible_filter(c.state, c.user_id, visibility)).order_by(c.id))
+
+
+ONE_MEMORY = _memory_select().where(m.id == bindparam("memory_id"))
+ONE_COMMENT = _comment_select().where(c.id == bindparam("comment_id"))
 
 
 def _comment(row: Any, viewer: Viewer) -> Comment:
@@ -75,10 +94,8 @@ async def comments_of(conn: AsyncConnection, memory_ids: list[int], viewer: View
     found: dict[int, list[Comment]] = defaultdict(list)
     if not memory_ids:
         return found
-    rows = await conn.execute(_comment_select()
-                              .where(c.memory_id.in_(memory_ids), visible_filter(c.state, c.user_id, viewer))
-                              .order_by(c.id))
-    for row in rows:
+    params = {"memory_ids": memory_ids, "viewer_id": viewer.user_id}
+    for row in await conn.execute(_comments_statement(visibility_of(viewer)), params):
         found[row.memory_id].append(_comment(row, viewer))
     return found
 
@@ -89,9 +106,8 @@ async def list_memories(conn: AsyncConnection, site_ids: list[int], viewer: View
     found: dict[int, list[Memory]] = defaultdict(list)
     if not site_ids:
         return found
-    rows = (await conn.execute(_memory_select()
-                               .where(m.site_id.in_(site_ids), visible_filter(m.state, m.user_id, viewer))
-                               .order_by(m.id))).all()
+    params = {"site_ids": site_ids, "viewer_id": viewer.user_id}
+    rows = (await conn.execute(_memories_statement(visibility_of(viewer)), params)).all()
     nested = await _nested(conn, [row.id for row in rows], viewer, nest)
     for row in rows:
         found[row.site_id].append(_memory(row, viewer, nested))
@@ -99,11 +115,11 @@ async def list_memories(conn: AsyncConnection, site_ids: list[int], viewer: View
 
 
 async def one_memory(conn: AsyncConnection, memory_id: int, viewer: Viewer, *, nest: Nest) -> Memory:
-    row = (await conn.execute(_memory_select().where(m.id == memory_id))).one()
+    row = (await conn.execute(ONE_MEMORY, {"memory_id": memory_id})).one()
     nested = await _nested(conn, [memory_id], viewer, nest)
     return _memory(row, viewer, nested)
 
 
 async def one_comment(conn: AsyncConnection, comment_id: int, viewer: Viewer) -> Comment:
-    row = (await conn.execute(_comment_select().where(c.id == comment_id))).one()
+    row = (await conn.execute(ONE_COMMENT, {"comment_id": comment_id})).one()
     return _comment(row, viewer)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 from collections import defaultdict
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy import and_, bindparam, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot.content.access import project_public_filter
@@ -29,12 +31,15 @@ from muistot_data.queries.localized import build_info, info_aliases, info_column
 p = projects.c
 
 
-def _select(lang: str | None, *, require_default_info: bool) -> Any:
+@cache
+def _select(lang_given: bool, *, require_default_info: bool) -> Any:
+    """Projects with their localised info; built once per shape, run with parameters."""
     req, dflt = info_aliases(project_information)
     sites_count = (select(func.count()).select_from(sites)
                    .where(sites.c.project_id == p.id, sites.c.state == ReviewState.published.value)
                    .scalar_subquery())
-    joined = projects.outerjoin(req, join_condition(req, "project_id", p.id, requested_lang(lang, p.default_language)))
+    requested = requested_lang(lang_given, p.default_language)
+    joined = projects.outerjoin(req, join_condition(req, "project_id", p.id, requested))
     dflt_on = join_condition(dflt, "project_id", p.id, p.default_language)
     joined = joined.join(dflt, dflt_on) if require_default_info else joined.outerjoin(dflt, dflt_on)
     joined = (joined.outerjoin(images, images.c.id == p.image_id)
@@ -45,15 +50,17 @@ def _select(lang: str | None, *, require_default_info: bool) -> Any:
                   sites_count.label("sites_count"), *info_columns(req, dflt)).select_from(joined)
 
 
+ADMINS = (select(project_admins.c.project_id, users.c.username)
+          .join(users, users.c.id == project_admins.c.user_id)
+          .where(project_admins.c.project_id.in_(bindparam("project_ids", expanding=True)))
+          .order_by(project_admins.c.project_id, users.c.username_key))
+
+
 async def _admins(conn: AsyncConnection, project_ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = defaultdict(list)
     if not project_ids:
         return found
-    rows = await conn.execute(select(project_admins.c.project_id, users.c.username)
-                              .join(users, users.c.id == project_admins.c.user_id)
-                              .where(project_admins.c.project_id.in_(project_ids))
-                              .order_by(project_admins.c.project_id, users.c.username_key))
-    for row in rows:
+    for row in await conn.execute(ADMINS, {"project_ids": project_ids}):
         found[row.project_id].append(row.username)
     return found
 
@@ -68,30 +75,49 @@ def _project(row: Any, admins: list[str]) -> Project:
                    auto_publish=bool(row.auto_publish), sites_count=int(row.sites_count))
 
 
-def list_filter(user: Principal | None, superuser: bool, now: datetime) -> Any:
-    """Public projects, plus every project of a superuser and the projects a person administers or moderates.
+class Listing(enum.Enum):
+    """Which projects a caller lists: the public ones, every one (superusers), or the public ones and the
+    ones they administer or moderate."""
 
-    The original showed an admin of any project every project (§6.2 [BUG]).
-    """
-    public = project_public_filter(now)
+    public = "public"
+    everything = "everything"
+    public_and_staffed = "public_and_staffed"
+
+
+def listing_of(user: Principal | None, superuser: bool) -> Listing:
     if user is None:
-        return public
-    if superuser:
-        return true()
-    staff = or_(exists().where(and_(project_admins.c.project_id == p.id, project_admins.c.user_id == user.user_id)),
-                exists().where(and_(project_moderators.c.project_id == p.id,
-                                    project_moderators.c.user_id == user.user_id)))
-    return or_(public, staff)
+        return Listing.public
+    return Listing.everything if superuser else Listing.public_and_staffed
 
 
-async def list_projects(conn: AsyncConnection, condition: Any, lang: str | None) -> list[Project]:
-    rows = (await conn.execute(_select(lang, require_default_info=True).where(condition).order_by(p.id))).all()
+@cache
+def _list_statement(listing: Listing, lang_given: bool) -> Any:
+    """The original showed an admin of any project every project (§6.2 [BUG])."""
+    public = project_public_filter(bindparam("now"))
+    viewer = bindparam("viewer_id")
+    staff = or_(exists().where(and_(project_admins.c.project_id == p.id, project_admins.c.user_id == viewer)),
+                exists().where(and_(project_moderators.c.project_id == p.id, project_moderators.c.user_id == viewer)))
+    condition = {Listing.public: public, Listing.everything: true(), Listing.public_and_staffed: or_(public, staff)}
+    return _select(lang_given, require_default_info=True).where(condition[listing]).order_by(p.id)
+
+
+@cache
+def _one_statement(lang_given: bool) -> Any:
+    return _select(lang_given, require_default_info=False).where(p.id == bindparam("project_id"))
+
+
+async def list_projects(conn: AsyncConnection, user: Principal | None, superuser: bool, lang: str | None,
+                        now: datetime) -> list[Project]:
+    """Published projects inside their date window, plus every project of a superuser and the projects a person
+    administers or moderates."""
+    params = {"now": now, "viewer_id": user.user_id if user is not None else None, "lang": lang}
+    rows = (await conn.execute(_list_statement(listing_of(user, superuser), lang is not None), params)).all()
     admins = await _admins(conn, [row.id for row in rows])
     return [_project(row, admins.get(row.id, [])) for row in rows]
 
 
 async def one_project(conn: AsyncConnection, project_id: int, lang: str | None) -> Project:
-    row = (await conn.execute(_select(lang, require_default_info=False).where(p.id == project_id))).one()
+    row = (await conn.execute(_one_statement(lang is not None), {"project_id": project_id, "lang": lang})).one()
     if row.dflt_lang is None:
         raise ApiError(406, "Project missing default localization")
     admins = await _admins(conn, [project_id])

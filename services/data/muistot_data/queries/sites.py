@@ -11,12 +11,13 @@ import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from muistot.content.access import Chain, Viewer, visible_filter
+from muistot.content.access import Chain, Viewer, Visibility, visibility_of, visible_filter
 from muistot.db.tables import ReviewState, images, memories, site_information, sites, users
 from muistot.errors import ApiError
 from muistot_data.models import Point, Site
@@ -34,12 +35,20 @@ class BBox:
     east: float
     north: float
 
-    def condition(self) -> Any:
-        lat = and_(s.lat >= self.south, s.lat <= self.north)
-        if self.west <= self.east:
-            return and_(lat, s.lon >= self.west, s.lon <= self.east)
-        # A viewport across the antimeridian: west of 180° or east of −180°.
-        return and_(lat, or_(s.lon >= self.west, s.lon <= self.east))
+    @property
+    def crosses_antimeridian(self) -> bool:
+        return self.west > self.east
+
+    def params(self) -> dict[str, float]:
+        return {"west": self.west, "south": self.south, "east": self.east, "north": self.north}
+
+
+def _bbox_condition(crosses_antimeridian: bool) -> Any:
+    lat = and_(s.lat >= bindparam("south"), s.lat <= bindparam("north"))
+    if not crosses_antimeridian:
+        return and_(lat, s.lon >= bindparam("west"), s.lon <= bindparam("east"))
+    # A viewport across the antimeridian: west of 180° or east of −180°.
+    return and_(lat, or_(s.lon >= bindparam("west"), s.lon <= bindparam("east")))
 
 
 @dataclass(frozen=True)
@@ -57,14 +66,16 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-def _select(chain: Chain, lang: str | None, *, require_default_info: bool) -> Any:
+@cache
+def _select(lang_given: bool, *, require_default_info: bool) -> Any:
+    """A project's sites (`project_id`) with localised info; built once per shape, run with parameters."""
     req, dflt = info_aliases(site_information)
     creator, modifier = users.alias("creator"), users.alias("modifier")
     memories_count = (select(func.count()).select_from(memories)
                       .where(memories.c.site_id == s.id, memories.c.state == ReviewState.published.value)
                       .scalar_subquery())
-    default_lang = chain.project.default_language
-    joined = sites.outerjoin(req, join_condition(req, "site_id", s.id, requested_lang(lang, default_lang)))
+    default_lang = bindparam("default_lang")
+    joined = sites.outerjoin(req, join_condition(req, "site_id", s.id, requested_lang(lang_given, default_lang)))
     dflt_on = join_condition(dflt, "site_id", s.id, default_lang)
     joined = joined.join(dflt, dflt_on) if require_default_info else joined.outerjoin(dflt, dflt_on)
     joined = (joined.outerjoin(images, images.c.id == s.image_id)
@@ -73,7 +84,39 @@ def _select(chain: Chain, lang: str | None, *, require_default_info: bool) -> An
     return (select(s.id, s.name, s.state, s.lat, s.lon, s.creator_id, images.c.file_name.label("image"),
                    creator.c.username.label("creator"), modifier.c.username.label("modifier"),
                    memories_count.label("memories_count"), *info_columns(req, dflt))
-            .select_from(joined).where(s.project_id == chain.project.id))
+            .select_from(joined).where(s.project_id == bindparam("project_id")))
+
+
+@cache
+def _list_statement(lang_given: bool, visibility: Visibility, bbox: bool | None) -> Any:
+    """Visible sites in id order; `bbox` None for no viewport, else whether it crosses the antimeridian."""
+    query = _select(lang_given, require_default_info=True).where(visible_filter(s.state, s.creator_id, visibility))
+    if bbox is not None:
+        query = query.where(_bbox_condition(bbox))
+    return query.order_by(s.id)
+
+
+@cache
+def _points_statement(visibility: Visibility, bbox: bool | None) -> Any:
+    query = select(s.id, s.lat, s.lon).where(s.project_id == bindparam("project_id"),
+                                             visible_filter(s.state, s.creator_id, visibility))
+    return query.where(_bbox_condition(bbox)) if bbox is not None else query
+
+
+@cache
+def _chosen_statement(lang_given: bool) -> Any:
+    return _select(lang_given, require_default_info=True).where(s.id.in_(bindparam("site_ids", expanding=True)))
+
+
+@cache
+def _one_statement(lang_given: bool) -> Any:
+    return _select(lang_given, require_default_info=False).where(s.id == bindparam("site_id"))
+
+
+MEMORY_IMAGES = (select(memories.c.site_id, images.c.file_name)
+                 .join(images, images.c.id == memories.c.image_id)
+                 .where(memories.c.site_id.in_(bindparam("site_ids", expanding=True)),
+                        memories.c.state == ReviewState.published.value))
 
 
 async def _memory_images(conn: AsyncConnection, site_ids: list[int]) -> dict[int, list[str]]:
@@ -81,11 +124,7 @@ async def _memory_images(conn: AsyncConnection, site_ids: list[int]) -> dict[int
     found: dict[int, list[str]] = defaultdict(list)
     if not site_ids:
         return found
-    rows = await conn.execute(select(memories.c.site_id, images.c.file_name)
-                              .join(images, images.c.id == memories.c.image_id)
-                              .where(memories.c.site_id.in_(site_ids),
-                                     memories.c.state == ReviewState.published.value))
-    for row in rows:
+    for row in await conn.execute(MEMORY_IMAGES, {"site_ids": site_ids}):
         found[row.site_id].append(row.file_name)
     return found
 
@@ -105,28 +144,33 @@ async def _build(conn: AsyncConnection, rows: list[Any], viewer: Viewer) -> list
     return [_site(row, viewer, fallback) for row in rows]
 
 
+def _params(chain: Chain, lang: str | None) -> dict[str, Any]:
+    return {"project_id": chain.project.id, "default_lang": chain.project.default_language, "lang": lang,
+            "viewer_id": chain.viewer.user_id}
+
+
 async def list_sites(conn: AsyncConnection, chain: Chain, lang: str | None, *, bbox: BBox | None = None,
                      nearest: Nearest | None = None) -> list[Site]:
     viewer = chain.viewer
-    conditions = [visible_filter(s.state, s.creator_id, viewer)]
-    if bbox is not None:
-        conditions.append(bbox.condition())
+    visibility = visibility_of(viewer)
+    viewport = None if bbox is None else bbox.crosses_antimeridian
+    params = _params(chain, lang) | (bbox.params() if bbox is not None else {})
     if nearest is None:
-        query = _select(chain, lang, require_default_info=True).where(*conditions).order_by(s.id)
-        return await _build(conn, (await conn.execute(query)).all(), viewer)
-    points = await conn.execute(select(s.id, s.lat, s.lon).where(s.project_id == chain.project.id, *conditions))
+        rows = (await conn.execute(_list_statement(lang is not None, visibility, viewport), params)).all()
+        return await _build(conn, rows, viewer)
+    points = await conn.execute(_points_statement(visibility, viewport), params)
     ranked = sorted(points, key=lambda row: great_circle_km(nearest.lat, nearest.lon, row.lat, row.lon))
     order = {row.id: index for index, row in enumerate(ranked[:nearest.n])}
     if not order:
         return []
-    query = _select(chain, lang, require_default_info=True).where(s.id.in_(list(order)))
-    rows = sorted((await conn.execute(query)).all(), key=lambda row: order[row.id])
-    return await _build(conn, rows, viewer)
+    chosen = await conn.execute(_chosen_statement(lang is not None), params | {"site_ids": list(order)})
+    return await _build(conn, sorted(chosen.all(), key=lambda row: order[row.id]), viewer)
 
 
 async def one_site(conn: AsyncConnection, chain: Chain, lang: str | None) -> Site:
     assert chain.site is not None
-    row = (await conn.execute(_select(chain, lang, require_default_info=False).where(s.id == chain.site.id))).one()
+    params = _params(chain, lang) | {"site_id": chain.site.id}
+    row = (await conn.execute(_one_statement(lang is not None), params)).one()
     if row.dflt_lang is None:
         raise ApiError(406, "Site missing default localization")
     return (await _build(conn, [row], chain.viewer))[0]

@@ -22,13 +22,13 @@ async def list_comments(request: Request, project: ProjectPath, site: SitePath, 
                         user: MaybeUser) -> Response:
     state = request.app.state
     async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, site, memory)).require_listable()
+        chain = (await load_chain(conn, user, project, site, memory, reading=True)).require_listable()
 
         async def build() -> Comments:
             found = await queries.comments_of(conn, [memory], chain.viewer)
             return Comments(items=found.get(memory, []))
 
-        return await read_response(request, user, build)
+        return await read_response(request, user, build, shares_view=chain.viewer.shares_view)
 
 
 @router.get(COMMENTS + "/{comment}", response_model=Comment)
@@ -36,5 +36,6 @@ async def get_comment(request: Request, project: ProjectPath, site: SitePath, me
                       comment: CommentPath, user: MaybeUser) -> Response:
     state = request.app.state
     async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, site, memory, comment)).require_readable()
-        return await read_response(request, user, lambda: queries.one_comment(conn, comment, chain.viewer))
+        chain = (await load_chain(conn, user, project, site, memory, comment, reading=True)).require_readable()
+        return await read_response(request, user, lambda: queries.one_comment(conn, comment, chain.viewer),
+                                   shares_view=chain.viewer.shares_view)

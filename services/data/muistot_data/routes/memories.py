@@ -22,7 +22,7 @@ async def list_memories(request: Request, project: ProjectPath, site: SitePath, 
                         include_comments: bool = False) -> Response:
     state = request.app.state
     async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, site)).require_listable()
+        chain = (await load_chain(conn, user, project, site, reading=True)).require_listable()
         assert chain.site is not None
         site_id = chain.site.id
 
@@ -31,7 +31,7 @@ async def list_memories(request: Request, project: ProjectPath, site: SitePath, 
                                                 nest=queries.nesting(include_comments, state.settings))
             return Memories(items=found.get(site_id, []))
 
-        return await read_response(request, user, build)
+        return await read_response(request, user, build, shares_view=chain.viewer.shares_view)
 
 
 @router.get(MEMORIES + "/{memory}", response_model=Memory)
@@ -39,6 +39,7 @@ async def get_memory(request: Request, project: ProjectPath, site: SitePath, mem
                      include_comments: bool = False) -> Response:
     state = request.app.state
     async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, site, memory)).require_readable()
-        return await read_response(request, user, lambda: queries.one_memory(conn, memory, chain.viewer,
-                                                              nest=queries.nesting(include_comments, state.settings)))
+        chain = (await load_chain(conn, user, project, site, memory, reading=True)).require_readable()
+        nest = queries.nesting(include_comments, state.settings)
+        return await read_response(request, user, lambda: queries.one_memory(conn, memory, chain.viewer, nest=nest),
+                                   shares_view=chain.viewer.shares_view)

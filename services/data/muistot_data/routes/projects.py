@@ -10,7 +10,7 @@ from muistot.content.access import load_chain
 from muistot.content.ids import ProjectPath
 from muistot.content.language import requested_read_language
 from muistot.db.engine import utcnow
-from muistot.roles import is_superuser
+from muistot.roles import standing
 from muistot_data.models import Project, Projects
 from muistot_data.queries import projects as queries
 from muistot_data.responses import read_response
@@ -24,13 +24,14 @@ async def list_projects(request: Request, user: MaybeUser) -> Response:
     state = request.app.state
     lang = requested_read_language(request, state.settings)
     async with state.db.connect() as conn:
-        superuser = await is_superuser(conn, user)
+        caller = await standing(conn, user)
 
         async def build() -> Projects:
-            condition = queries.list_filter(user, superuser, utcnow())
-            return Projects(items=await queries.list_projects(conn, condition, lang))
+            return Projects(items=await queries.list_projects(conn, user, caller.superuser, lang, utcnow()))
 
-        return await read_response(request, user, build)
+        # Without privileges anywhere, a signed-in person lists exactly the public projects, as everyone does.
+        shares_view = user is not None and not caller.privileged
+        return await read_response(request, user, build, shares_view=shares_view)
 
 
 @router.get("/projects/{project}", response_model=Project)
@@ -38,5 +39,6 @@ async def get_project(request: Request, project: ProjectPath, user: MaybeUser) -
     state = request.app.state
     lang = requested_read_language(request, state.settings)
     async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project)).require_readable()
-        return await read_response(request, user, lambda: queries.one_project(conn, chain.project.id, lang))
+        chain = (await load_chain(conn, user, project, reading=True)).require_readable()
+        return await read_response(request, user, lambda: queries.one_project(conn, chain.project.id, lang),
+                                   shares_view=chain.viewer.shares_view)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 
 from muistot.auth import CurrentUser, MaybeUser, signed_in
@@ -14,10 +12,11 @@ router = APIRouter(prefix="/me", tags=["me"])
 
 
 @router.get("", response_model=UserData, response_model_exclude_none=True)
-async def get_me(request: Request, user: CurrentUser) -> dict[str, Any]:
+async def get_me(request: Request, user: CurrentUser) -> Response:
     """The profile: username, e-mail and the personal data that is set (absent fields are omitted)."""
     async with request.app.state.db.connect() as conn:
-        return await load_profile(conn, user.user_id)
+        profile = UserData(**await load_profile(conn, user.user_id))
+    return Response(profile.model_dump_json(exclude_none=True), media_type="application/json")
 
 
 @router.patch("", status_code=204)
