@@ -1,9 +1,11 @@
 """Image uploads: base64 inside JSON → checked, cleaned image file → storage + an `images` row.
 
 The content decides, never a name or a declared type: the bytes must decode with Pillow as one of
-MUISTOT_IMAGE_TYPES. The image is re-encoded with its EXIF orientation applied, so EXIF (GPS
-included) and other metadata are dropped; the ICC colour profile is kept. Decoding runs in a worker
-thread. Stored names are random UUIDs.
+MUISTOT_IMAGE_TYPES, and have at most MUISTOT_MAX_IMAGE_PIXELS pixels (checked from the header, before
+decoding). The image is re-encoded with its EXIF orientation applied, so EXIF (GPS included) and other
+metadata are dropped; the ICC colour profile is kept. Decoding runs in a bounded pool of
+MUISTOT_IMAGE_WORKERS threads per process, so memory stays under about 8 bytes × the pixel limit per
+worker however many uploads arrive at once. Stored names are random UUIDs.
 
 Write order (nothing half-written): the file is stored first, then the row is committed; if the
 transaction fails, `ImageUploads` deletes the files it stored. Files that nothing references any
@@ -15,11 +17,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import ctypes
+import ctypes.util
 import io
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -38,6 +43,7 @@ DATA_URL_PREFIX = re.compile(r"^data:image/[a-z]+;base64,")
 FORMATS = {"jpeg": ("JPEG", "image/jpeg", "jpeg"), "jpg": ("JPEG", "image/jpeg", "jpeg"),
            "png": ("PNG", "image/png", "png")}
 CONTENT_TYPES = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "ico": "image/x-icon"}
+DEFAULT_MAX_PIXELS = 25_000_000  # MUISTOT_MAX_IMAGE_PIXELS
 
 
 def bad_image() -> ApiError:
@@ -85,25 +91,41 @@ def decode_base64(text: str, max_bytes: int) -> bytes:
     return raw
 
 
-def clean(raw: bytes, formats: set[str]) -> CleanImage:
-    """Decode, check and re-encode one image (CPU-bound: call through `asyncio.to_thread`)."""
+def clean(raw: bytes, formats: set[str], max_pixels: int = DEFAULT_MAX_PIXELS) -> CleanImage:
+    """Decode, check and re-encode one image (CPU-bound and memory-hungry: run it through `decode_pool`).
+
+    The pixel count is read from the header and checked before anything is decoded, so a small file
+    with a huge canvas costs nothing. Decoding takes about 4 bytes a pixel, twice that while an EXIF
+    rotation is applied.
+    """
     try:
-        with Image.open(io.BytesIO(raw)) as opened:
-            if opened.format not in formats:
-                raise bad_image()
-            width, height = opened.size
-            if width * height > (Image.MAX_IMAGE_PIXELS or 0) > 0:
-                raise too_large()
+        opened = Image.open(io.BytesIO(raw))
+    except Image.DecompressionBombError:
+        raise too_large() from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise bad_image() from None
+    with opened:
+        if opened.format not in formats:
+            raise bad_image()
+        width, height = opened.size
+        if width * height > max_pixels:
+            raise too_large()
+        try:
             opened.load()
             kind = opened.format
             icc_profile = opened.info.get("icc_profile")
             transparency = opened.info.get("transparency")
-            image = ImageOps.exif_transpose(opened)
-    except Image.DecompressionBombError:
-        raise too_large() from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        # Pillow reports truncated and corrupt files with these.
-        raise bad_image() from None
+            # In place: no copy of the pixels unless the image really is rotated.
+            ImageOps.exif_transpose(opened, in_place=True)
+        except Image.DecompressionBombError:
+            raise too_large() from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+            # Pillow reports truncated and corrupt files with these.
+            raise bad_image() from None
+        return _encode(opened, kind, icc_profile, transparency)
+
+
+def _encode(image: Image.Image, kind: str, icc_profile: bytes | None, transparency: object) -> CleanImage:
     image.info = {}  # drop EXIF, XMP, comments and text chunks; the profile is passed explicitly
     options: dict[str, object] = {}
     if icc_profile:
@@ -122,9 +144,67 @@ def clean(raw: bytes, formats: set[str]) -> CleanImage:
     return CleanImage(out.getvalue(), content_type, extension, image.width, image.height)
 
 
+def _clean_and_give_back(raw: bytes, formats: set[str], max_pixels: int) -> CleanImage:
+    try:
+        return clean(raw, formats, max_pixels)
+    finally:
+        give_memory_back()
+
+
+class DecodePool:
+    """At most `workers` images of one process are decoded at a time; the others wait for a turn.
+
+    Threads, not processes: the pixels never cross a process boundary and an idle pool costs nothing.
+    Each decode hands its freed memory back to the operating system (see `give_memory_back`), so the
+    service shrinks again after a burst of uploads. A request that is cancelled while it waits gives
+    up its turn; one cancelled during its decode lets the decode finish (threads cannot be stopped).
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="image-decode")
+
+    async def clean(self, raw: bytes, formats: set[str], max_pixels: int) -> CleanImage:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, _clean_and_give_back, raw, formats, max_pixels)
+
+
+_pools: dict[int, DecodePool] = {}
+
+
+def decode_pool(workers: int) -> DecodePool:
+    """The process's pool of that size (one per configured size, made on first use)."""
+    pool = _pools.get(workers)
+    if pool is None:
+        pool = _pools[workers] = DecodePool(workers)
+    return pool
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):  # not glibc: its allocator returns memory by itself or not at all
+        return None
+
+
+_trim = _malloc_trim()
+
+
+def give_memory_back() -> None:
+    """Return the free memory of the C heap to the operating system.
+
+    Pillow allocates pixels in 16 MiB blocks; once one is freed, glibc raises its mmap threshold and
+    serves later blocks from arenas it keeps when they are freed, so without this a burst of large
+    uploads left the service a gigabyte larger for good.
+    """
+    if _trim is not None:
+        _trim(0)
+
+
 async def prepare(text: str, settings: Settings) -> CleanImage:
     raw = decode_base64(text, settings.max_image_bytes)
-    return await asyncio.to_thread(clean, raw, allowed_formats(settings))
+    return await decode_pool(settings.image_workers).clean(raw, allowed_formats(settings), settings.max_image_pixels)
 
 
 def content_type_of(name: str) -> str:

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # Uploaded images: accepted formats (detected from the content) and the largest decoded size.
     image_types: str = "jpeg,png"
     max_image_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    # The most pixels an upload may have (read from its header before decoding; Pillow's own bomb limit is
+    # 89 million), and how many uploads one process decodes at once: together they bound its memory.
+    max_image_pixels: int = Field(25_000_000, ge=1)
+    image_workers: int = Field(2, ge=1)
     # Anonymous GET responses of the data service are cached this long (seconds; 0 turns it off).
     cache_ttl: int = Field(60, ge=0)
 
