@@ -8,18 +8,31 @@ Subjects are hashed before they become keys: no addresses or IPs are readable in
     limiter = RateLimiter(app.state.redis)
     await limiter.hit((EMAIL_PER_IP, ip), (EMAIL_PER_ADDRESS, email))   # 429 when over
 
-Failure-only limits (wrong passwords) `check()` first and `hit()` only when the attempt failed.
+Failure-only limits (wrong passwords, wrong link tokens) count an attempt first and give it back
+unless it failed, so successes never count, and a burst of parallel guesses cannot all slip past a
+check made before any of them had failed:
+
+    async with limiter.attempt((FAILURES_PER_IP, ip)) as attempt:    # 429 once used up
+        await attempt.count((FAILURES_PER_ACCOUNT_AND_IP, f"{account} {ip}"))
+        if not correct:
+            raise attempt.failure(ApiError(400))                     # stays counted
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from redis.exceptions import RedisError
 
 from muistot.errors import ApiError
 from muistot.redis import RedisClients
+
+log = logging.getLogger("muistot.ratelimit")
 
 
 @dataclass(frozen=True)
@@ -42,9 +55,41 @@ class TooManyRequests(ApiError):
         self.retry_after = max(1, retry_after)
 
 
+@dataclass
+class Attempt:
+    """One attempt counted against failure limits; given back at the end unless `failure()` was called."""
+
+    limiter: RateLimiter
+    counted: list[Check] = field(default_factory=list)
+    failed: bool = False
+
+    async def count(self, *checks: Check) -> None:
+        """Count it against more limits (429 if one is used up)."""
+        await self.limiter.hit(*checks)
+        self.counted.extend(checks)
+
+    def failure(self, error: ApiError) -> ApiError:
+        """Mark the attempt failed (it stays counted) and return the error to raise."""
+        self.failed = True
+        return error
+
+
 class RateLimiter:
     def __init__(self, redis: RedisClients) -> None:
         self.redis = redis
+
+    @asynccontextmanager
+    async def attempt(self, *checks: Check) -> AsyncIterator[Attempt]:
+        attempt = Attempt(self)
+        await attempt.count(*checks)
+        try:
+            yield attempt
+        finally:
+            if not attempt.failed and attempt.counted:
+                try:
+                    await self.refund(*attempt.counted)
+                except RedisError as exc:  # the attempt's own answer matters more than our bookkeeping
+                    log.warning("could not give back a rate-limit hit: %s", type(exc).__name__)
 
     def key(self, limit: Limit, subject: str) -> str:
         digest = hashlib.sha256(subject.encode("utf-8", "surrogatepass")).hexdigest()[:32]
@@ -78,6 +123,22 @@ class RateLimiter:
             results = await pipe.execute()
         counts = [(int(results[2 * i] or 0) + 1, results[2 * i + 1]) for i in range(len(active))]
         self._raise_if_over(active, counts, message)
+
+    async def refund(self, *checks: Check) -> None:
+        """Take back one hit of each limit (the attempt it counted turned out to succeed)."""
+        active = [(limit, subject) for limit, subject in checks if limit.enabled]
+        if not active:
+            return
+        keys = [self.key(limit, subject) for limit, subject in active]
+        async with self.redis.cache.pipeline(transaction=True) as pipe:
+            for key in keys:
+                pipe.decr(key)
+                pipe.pttl(key)
+            results = await pipe.execute()
+        # A window that ended meanwhile was re-created by DECR without an expiry: drop it again.
+        stale = [key for index, key in enumerate(keys) if results[2 * index + 1] == -1]
+        if stale:
+            await self.redis.cache.delete(*stale)
 
     async def reset(self, *checks: Check) -> None:
         keys = [self.key(limit, subject) for limit, subject in checks]

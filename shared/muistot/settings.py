@@ -96,15 +96,19 @@ class Settings(BaseSettings):
 
     bcrypt_cost: int = Field(12, ge=4, le=16)
     password_min_length: int = Field(8, ge=1)
-    # Login abuse limits (per minute; 0 turns a limit off). /auth/email and /auth/register count
-    # requests per client IP and per e-mail address; exchange/confirm/password count attempts per IP.
-    login_limit_per_ip: int = Field(10, ge=0)
+    # Login abuse limits (0 turns a limit off); they ban the client, never the victim. /auth/email and
+    # /auth/register count requests per client IP and per e-mail address, per minute; exchange, confirm and
+    # password count *failed* attempts per client IP, per minute (successes never count).
+    login_limit_per_ip: int = Field(60, ge=0)
     login_limit_per_address: int = Field(3, ge=0)
     login_attempts_per_ip: int = Field(30, ge=0)
-    # Failed password logins per account in 15 minutes before password login for it answers 429.
-    login_password_failures: int = Field(10, ge=0)
-    # Wrong guesses after which an e-mail link or registration code is burned.
+    # Failed password logins per account and client in 15 minutes before that client gets 429 for that account.
+    login_password_failures: int = Field(5, ge=0)
+    # Wrong guesses one client may make at one login link or registration code (then 429 for it); the link
+    # stays valid for its owner.
     login_token_attempts: int = Field(5, ge=1)
+    # Wrong guesses from anyone after which a registration code (6 digits) is dead.
+    login_code_max_guesses: int = Field(100, ge=1)
     # Setting a first password or changing the e-mail address without the current password needs a sign-in
     # (link, code or password) at most this many seconds old; older sessions must sign in again.
     reauth_seconds: int = Field(15 * 60, ge=60)

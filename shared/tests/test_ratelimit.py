@@ -11,6 +11,7 @@ import pytest_asyncio
 from starlette.requests import Request
 
 from muistot.client_ip import client_ip
+from muistot.errors import ApiError
 from muistot.ratelimit import Limit, RateLimiter, TooManyRequests
 from muistot.redis import RedisClients
 from muistot.settings import Settings
@@ -80,6 +81,30 @@ async def test_check_does_not_count_and_reset_clears(limiter: RateLimiter) -> No
         await limiter.check((limit, "acct"))
     await limiter.reset((limit, "acct"))
     await limiter.check((limit, "acct"))
+
+
+async def test_attempts_that_do_not_fail_are_given_back(limiter: RateLimiter) -> None:
+    limit = fresh(2)
+    for _ in range(10):  # successes: never counted
+        async with limiter.attempt((limit, "school")):
+            pass
+    for _ in range(2):
+        with pytest.raises(ApiError):
+            async with limiter.attempt((limit, "school")) as attempt:
+                raise attempt.failure(ApiError(404))
+    with pytest.raises(TooManyRequests):
+        async with limiter.attempt((limit, "school")):
+            pass
+
+
+async def test_a_refund_after_the_window_ended_leaves_no_key_behind(limiter: RateLimiter) -> None:
+    limit = fresh(3)
+    await limiter.refund((limit, "late"))
+    key = limiter.key(limit, "late")
+    assert not await limiter.redis.cache.exists(key)
+    await limiter.hit((limit, "late"))
+    await limiter.refund((limit, "late"))
+    assert 0 < await limiter.redis.cache.pttl(key) <= 60_000  # the window keeps its end
 
 
 async def test_subjects_are_not_readable_in_redis_keys(limiter: RateLimiter) -> None:

@@ -1,8 +1,20 @@
 """The login service's abuse limits (MUISTOT_LOGIN_* settings), on top of `muistot.ratelimit`.
 
-Windows are short on purpose: anyone can spend a victim's per-address allowance, so it must come
-back within a minute; per-IP limits carry the real weight (the IP comes from X-Forwarded-For only
-behind our own proxies).
+They ban the client, never the victim: whatever a stranger does from elsewhere, the owner of an
+account can still sign in from their own network.
+
+- Requests that send mail count per client IP and per address, per minute. Anyone can spend a
+  victim's per-address allowance, so it comes back within a minute.
+- Secret-checking attempts (link exchange, code confirmation, password login) count their failures
+  per client IP, per minute; successes never count, so a school or library behind one address can
+  sign in together.
+- Wrong passwords count per account *and* client, per 15 minutes: a guesser is stopped on that
+  account, its owner elsewhere is not.
+- Wrong guesses at one login link or registration code count per client; the link itself stays
+  valid for its owner (a registration code, only 6 digits, still dies after
+  MUISTOT_LOGIN_CODE_MAX_GUESSES wrong guesses from anyone).
+
+The client IP comes from X-Forwarded-For only behind our own proxies.
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ from muistot.settings import Settings
 from muistot.text import fold
 
 PASSWORD_FAILURE_WINDOW = 15 * 60
+GUESS_WINDOW = 10 * 60  # as long as a link or a code lives
 
 
 def limiter(request: Request) -> RateLimiter:
@@ -26,20 +39,29 @@ def ip_of(request: Request) -> str:
     return client_ip(request, settings.trusted_proxy_networks)
 
 
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
 def mail_requests(request: Request, email: str) -> tuple[Check, Check]:
     """Requests that send mail (/auth/email, /auth/register): per client IP and per address, per minute."""
-    settings: Settings = request.app.state.settings
+    settings = _settings(request)
     return ((Limit("login-mail-ip", settings.login_limit_per_ip), ip_of(request)),
             (Limit("login-mail-address", settings.login_limit_per_address), fold(email)))
 
 
-def attempts(request: Request) -> Check:
-    """Secret-checking attempts (exchange, confirm, password) per client IP, per minute."""
-    settings: Settings = request.app.state.settings
-    return Limit("login-attempt-ip", settings.login_attempts_per_ip), ip_of(request)
+def failed_attempts(request: Request) -> Check:
+    """Failed secret-checking attempts (exchange, confirm, password) per client IP, per minute."""
+    return Limit("login-fail-ip", _settings(request).login_attempts_per_ip), ip_of(request)
 
 
 def password_failures(request: Request, account: str) -> Check:
-    """Failed password logins for one account (or one unknown identifier) per 15 minutes."""
-    settings: Settings = request.app.state.settings
-    return Limit("login-password-fail", settings.login_password_failures, PASSWORD_FAILURE_WINDOW), account
+    """Failed password logins for one account (or one unknown identifier) from one client, per 15 minutes."""
+    limit = Limit("login-password-fail", _settings(request).login_password_failures, PASSWORD_FAILURE_WINDOW)
+    return limit, f"{account}\n{ip_of(request)}"
+
+
+def wrong_guesses(request: Request, secret_key: str) -> Check:
+    """Wrong guesses at one link or code (named by its storage key) from one client."""
+    return Limit("login-guess", _settings(request).login_token_attempts, GUESS_WINDOW), \
+        f"{secret_key}\n{ip_of(request)}"

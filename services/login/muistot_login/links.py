@@ -1,8 +1,9 @@
 """E-mail login links: one-time tokens kept only as SHA-256 digests in the cache Redis.
 
-One outstanding link per account (a new one replaces the old), valid 10 minutes, single use, and
-burned after MUISTOT_LOGIN_TOKEN_ATTEMPTS wrong guesses. The stored record also carries its expiry,
-checked besides the key's TTL.
+One outstanding link per account (a new one replaces the old), valid 10 minutes, single use. Wrong
+guesses are counted against the guessing client (`muistot_login.limits`), not against the link, so
+nobody can burn someone else's link. The stored record also carries its expiry, checked besides the
+key's TTL.
 
 Unknown addresses get no row until their first link is exchanged: `/auth/email` picks a free
 generated username and reserves it here together with the address, the link carries that name as
@@ -10,8 +11,7 @@ generated username and reserves it here together with the address, the link carr
 reuses the reservation). Keys:
 - `login:link:u:<user id>`: a link of an existing account;
 - `login:link:p:<sha256 of the folded name>`: a pending signup (also the name's reservation);
-- `login:pending:<sha256 of the folded address>` → the name reserved for that address;
-- `<link key>:tries`: wrong guesses so far.
+- `login:pending:<sha256 of the folded address>` → the name reserved for that address.
 """
 
 from __future__ import annotations
@@ -76,7 +76,6 @@ async def issue(redis: RedisClients, key: str, *, user_id: int | None, username:
     record = {"user_id": user_id, "username": username, "email": email, "digest": digest(token), "expires": expires}
     async with redis.cache.pipeline(transaction=True) as pipe:
         pipe.set(key, json.dumps(record), ex=LINK_SECONDS)
-        pipe.delete(f"{key}:tries")
         if reserve_for is not None:
             pipe.set(_reservation_key(redis, reserve_for), username, ex=LINK_SECONDS)
         await pipe.execute()
@@ -109,17 +108,6 @@ async def name_reserved(redis: RedisClients, username: str) -> bool:
     return bool(await redis.cache.exists(pending_key(redis, username)))
 
 
-async def wrong_guess(redis: RedisClients, key: str, max_attempts: int) -> None:
-    """Count a wrong token; the link is burned at the limit, so guessing gets a few tries per link."""
-    tries = f"{key}:tries"
-    async with redis.cache.pipeline(transaction=True) as pipe:
-        pipe.set(tries, 0, ex=LINK_SECONDS, nx=True)
-        pipe.incr(tries)
-        _, count = await pipe.execute()
-    if int(count) >= max_attempts:
-        await redis.cache.delete(key, tries)
-
-
 async def consume(redis: RedisClients, link: Link) -> bool:
     """Delete the link if it is still the one that was checked; False if it was used or replaced meanwhile."""
     async with redis.cache.pipeline(transaction=True) as pipe:
@@ -129,7 +117,7 @@ async def consume(redis: RedisClients, link: Link) -> bool:
             await pipe.unwatch()
             return False
         pipe.multi()
-        pipe.delete(link.key, f"{link.key}:tries")
+        pipe.delete(link.key)
         if link.user_id is None:
             pipe.delete(_reservation_key(redis, link.email))
         try:

@@ -16,7 +16,7 @@ from muistot.text import fold
 from muistot.validation import is_valid_username
 from muistot_login import links
 
-from .conftest import Mailbox, from_ip, link_in, new_email
+from .conftest import Mailbox, from_ip, link_in, new_email, new_ip
 
 
 async def user_row(login: httpx.AsyncClient, email: str) -> Any:
@@ -28,8 +28,8 @@ async def request_link(login: httpx.AsyncClient, email: str, **headers: str) -> 
     return await login.post("/auth/email", params={"email": email}, headers=from_ip(**headers))
 
 
-async def exchange(login: httpx.AsyncClient, user: str, token: str) -> httpx.Response:
-    return await login.post("/auth/email/exchange", params={"user": user, "token": token}, headers=from_ip())
+async def exchange(login: httpx.AsyncClient, user: str, token: str, ip: str | None = None) -> httpx.Response:
+    return await login.post("/auth/email/exchange", params={"user": user, "token": token}, headers=from_ip(ip))
 
 
 async def test_new_address_full_flow_creates_the_account_at_exchange(
@@ -122,14 +122,22 @@ async def test_wrong_token_and_wrong_user_are_not_found(login: httpx.AsyncClient
     assert (await exchange(login, link.user, link.token)).status_code == 200
 
 
-async def test_a_link_is_burned_after_a_few_wrong_guesses(login: httpx.AsyncClient, mailbox: Mailbox,
-                                                          make_user: Callable[..., Any]) -> None:
+async def test_wrong_guesses_stop_the_guesser_not_the_link(login: httpx.AsyncClient, mailbox: Mailbox,
+                                                            make_user: Callable[..., Any]) -> None:
+    """Usernames are public: wrong guesses must not let a stranger burn someone else's link."""
     owner = await make_user()
     await request_link(login, owner.email)
     link = link_in(await mailbox.last(owner.email))
+    guesser = new_ip()
     for _ in range(login.app.state.settings.login_token_attempts):  # type: ignore[attr-defined]
-        assert (await exchange(login, link.user, "x" * 200)).status_code == 404
-    assert (await exchange(login, link.user, link.token)).status_code == 404
+        assert (await exchange(login, link.user, "x" * 200, guesser)).status_code == 404
+    refused = await exchange(login, link.user, "y" * 200, guesser)
+    assert refused.status_code == 429
+    assert refused.json() == {"error": {"code": 429, "message": "Too many requests"}}
+    assert 1 <= int(refused.headers["Retry-After"]) <= 600
+    # The guesser is stopped even with the right token; the owner, elsewhere, signs in with it.
+    assert (await exchange(login, link.user, link.token, guesser)).status_code == 429
+    assert (await exchange(login, link.user, link.token)).status_code == 200
 
 
 async def test_expired_link_is_not_found(login: httpx.AsyncClient, mailbox: Mailbox,

@@ -9,9 +9,10 @@ import httpx
 from sqlalchemy import func, select
 
 from muistot.db.tables import users
+from muistot.settings import Settings
 from muistot.text import fold
 
-from .conftest import Mailbox, from_ip, link_in, new_email
+from .conftest import Mailbox, from_ip, link_in, new_email, new_ip
 
 PASSWORD = "correct horse battery"
 
@@ -32,8 +33,8 @@ async def password_login(login: httpx.AsyncClient, password: str = PASSWORD, **i
     return await login.post("/auth/password", json={**identifier, "password": password}, headers=from_ip())
 
 
-async def confirm(login: httpx.AsyncClient, user: str, token: str) -> httpx.Response:
-    return await login.post("/auth/confirm", params={"user": user, "token": token}, headers=from_ip())
+async def confirm(login: httpx.AsyncClient, user: str, token: str, ip: str | None = None) -> httpx.Response:
+    return await login.post("/auth/confirm", params={"user": user, "token": token}, headers=from_ip(ip))
 
 
 async def count_users(login: httpx.AsyncClient, email: str) -> int:
@@ -138,18 +139,36 @@ async def test_taken_address_answers_201_and_mails_its_owner_a_login_link(
     assert signed_in.status_code == 200
 
 
-async def test_wrong_codes_are_404_and_burn_the_code(login: httpx.AsyncClient, mailbox: Mailbox) -> None:
+async def test_wrong_codes_are_404_and_stop_the_guesser_not_the_owner(login: httpx.AsyncClient,
+                                                                      mailbox: Mailbox) -> None:
     name, address = new_name(), new_email("code")
     await register(login, name, address)
     link = link_in(await mailbox.last(address))
     wrong = "000000" if link.token != "000000" else "111111"
-    first = await confirm(login, name, wrong)
+    guesser = new_ip()
+    first = await confirm(login, name, wrong, guesser)
     assert first.status_code == 404
     assert first.json() == {"error": {"code": 404, "message": "Not Found"}}
     assert (await confirm(login, "NoSuchUser", link.token)).status_code == 404
     for _ in range(login.app.state.settings.login_token_attempts - 1):  # type: ignore[attr-defined]
-        assert (await confirm(login, name, wrong)).status_code == 404
-    assert (await confirm(login, name, link.token)).status_code == 404
+        assert (await confirm(login, name, wrong, guesser)).status_code == 404
+    assert (await confirm(login, name, link.token, guesser)).status_code == 429
+    assert (await confirm(login, name, link.token)).status_code == 200
+
+
+async def test_a_code_dies_after_many_wrong_guesses_from_anyone(login_app_with: Callable[..., Any],
+                                                                test_settings: Settings) -> None:
+    """Six digits can be guessed by many clients together, so the code itself has a ceiling too."""
+    async with login_app_with(login_code_max_guesses=3) as client:
+        name, address = new_name(), new_email("many")
+        await register(client, name, address)
+        code = link_in(await Mailbox(test_settings, client.app).last(address))
+        wrong = "000000" if code.token != "000000" else "111111"
+        for _ in range(3):
+            assert (await confirm(client, name, wrong)).status_code == 404  # each from another client
+        assert (await confirm(client, name, code.token)).status_code == 404
+        # The owner still gets in by an e-mail link.
+        assert (await client.post("/auth/email", params={"email": address}, headers=from_ip())).status_code == 204
 
 
 async def test_codes_and_login_links_are_not_interchangeable(login: httpx.AsyncClient, mailbox: Mailbox) -> None:

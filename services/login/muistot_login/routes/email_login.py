@@ -80,27 +80,31 @@ async def request_link(request: Request, user: MaybeUser,
 async def exchange(request: Request, user_: MaybeUser,
                    user: Annotated[str, Query(max_length=255)],
                    token: Annotated[str, Query(max_length=512)]) -> Response:
-    """Trade a mailed link for a session: 200 with the token in the `Authorization` header."""
+    """Trade a mailed link for a session: 200 with the token in the `Authorization` header.
+
+    Wrong tokens count against the client that sent them (per link and per IP), never against the
+    link: usernames are public, so anyone could otherwise burn another person's link.
+    """
     refuse_signed_in(user_)
     state = request.app.state
-    await limits.limiter(request).hit(limits.attempts(request))
-    # The original decoded `user` once more; `%` is not a username character, so this only helps.
-    name = unquote(user)
-    async with state.db.connect() as conn:
-        row = await queries.user_by_username(conn, name)
-    key = links.account_key(state.redis, int(row["id"])) if row else links.pending_key(state.redis, name)
-    link = await links.load(state.redis, key)
-    if link is None:
-        raise ApiError(404, NOT_FOUND)
-    if not link.matches(token):
-        await links.wrong_guess(state.redis, key, state.settings.login_token_attempts)
-        raise ApiError(404, NOT_FOUND)
-    async with state.db.transaction() as conn:
-        user_id = await _account_for(request, conn, link)
-        await queries.email_login_confirmed(conn, user_id)
-        if not await links.consume(state.redis, link):
-            raise ApiError(404, NOT_FOUND)  # used (or replaced) meanwhile: roll everything back
-        return await session_response(request, conn, user_id)
+    async with limits.limiter(request).attempt(limits.failed_attempts(request)) as attempt:
+        # The original decoded `user` once more; `%` is not a username character, so this only helps.
+        name = unquote(user)
+        async with state.db.connect() as conn:
+            row = await queries.user_by_username(conn, name)
+        key = links.account_key(state.redis, int(row["id"])) if row else links.pending_key(state.redis, name)
+        link = await links.load(state.redis, key)
+        if link is None:
+            raise attempt.failure(ApiError(404, NOT_FOUND))
+        await attempt.count(limits.wrong_guesses(request, key))
+        if not link.matches(token):
+            raise attempt.failure(ApiError(404, NOT_FOUND))
+        async with state.db.transaction() as conn:
+            user_id = await _account_for(request, conn, link)
+            await queries.email_login_confirmed(conn, user_id)
+            if not await links.consume(state.redis, link):
+                raise ApiError(404, NOT_FOUND)  # used (or replaced) meanwhile: roll everything back
+            return await session_response(request, conn, user_id)
 
 
 async def _account_for(request: Request, conn: AsyncConnection, link: links.Link) -> int:

@@ -5,18 +5,20 @@
 - Unknown and known accounts take the same time and get the same 400 (a dummy bcrypt check).
 - Registering a taken address does not say so: the owner gets a mail with a login link instead,
   and the caller the usual 201. A taken username is a 409 (usernames are public anyway).
-- Registration codes (6 digits) are accepted only by `/auth/confirm`, for 10 minutes, once, and
-  burned after MUISTOT_LOGIN_TOKEN_ATTEMPTS wrong guesses; attempts are rate-limited per IP.
+- Registration codes (6 digits) are accepted only by `/auth/confirm`, for 10 minutes, once. Wrong
+  guesses count per client (MUISTOT_LOGIN_TOKEN_ATTEMPTS) and, as 6 digits can be guessed by many
+  clients together, the code dies after MUISTOT_LOGIN_CODE_MAX_GUESSES wrong guesses from anyone.
+- Failed attempts count per client IP, wrong passwords per account and client (`muistot_login.limits`);
+  successes never count.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
 import time
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,7 +34,6 @@ from muistot.errors import ApiError
 from muistot.mail import enqueue
 from muistot.mail.templates import register_mail
 from muistot.passwords import hash_password, policy_error, same_secret, verify_password
-from muistot.ratelimit import TooManyRequests
 from muistot.text import fold
 from muistot_login import limits, links, queries
 from muistot_login.models import PasswordLogin, Registration
@@ -57,27 +58,25 @@ async def password_login(request: Request, user: MaybeUser, body: PasswordLogin)
     refuse_signed_in(user)
     state = request.app.state
     limiter = limits.limiter(request)
-    await limiter.hit(limits.attempts(request))
-    async with state.db.connect() as conn:
-        if body.username is not None:
-            row = await queries.user_by_username(conn, body.username)
-        else:
-            row = await queries.user_by_email(conn, str(body.email))
-    # Failures are counted per account, or per identifier when there is none: both look the same.
-    account = f"user:{row['id']}" if row is not None else f"id:{fold(body.username or str(body.email))}"
-    failures = limits.password_failures(request, account)
-    await limiter.check(failures)
-    stored = row["password_hash"] if row is not None else None
-    if not await verify_password(body.password, stored, state.settings.bcrypt_cost):
-        with contextlib.suppress(TooManyRequests):  # this attempt is answered as what it was; the next gets 429
-            await limiter.hit(failures)
-        raise ApiError(400, "Bad Request")
-    assert row is not None  # a match needs a stored hash
-    if not (row["verified"] and row["password_confirmed"]):
-        raise ApiError(403, "Not verified")
-    await limiter.reset(failures)
-    async with state.db.connect() as conn:
-        return await session_response(request, conn, int(row["id"]))
+    async with limiter.attempt(limits.failed_attempts(request)) as attempt:
+        async with state.db.connect() as conn:
+            if body.username is not None:
+                row = await queries.user_by_username(conn, body.username)
+            else:
+                row = await queries.user_by_email(conn, str(body.email))
+        # Failures count per account (or per identifier when there is none: both look the same) and client.
+        account = f"user:{row['id']}" if row is not None else f"id:{fold(body.username or str(body.email))}"
+        failures = limits.password_failures(request, account)
+        await attempt.count(failures)
+        stored = row["password_hash"] if row is not None else None
+        if not await verify_password(body.password, stored, state.settings.bcrypt_cost):
+            raise attempt.failure(ApiError(400, "Bad Request"))
+        assert row is not None  # a match needs a stored hash
+        await limiter.reset(failures)
+        if not (row["verified"] and row["password_confirmed"]):
+            raise ApiError(403, "Not verified")
+        async with state.db.connect() as conn:
+            return await session_response(request, conn, int(row["id"]))
 
 
 @router.post("/register", status_code=201, response_class=Response,
@@ -144,30 +143,37 @@ async def confirm(request: Request, user_: MaybeUser,
     """Confirm a registration with its mailed code; signs the new account in."""
     refuse_signed_in(user_)
     state = request.app.state
-    await limits.limiter(request).hit(limits.attempts(request))
-    now = utcnow()
-    async with state.db.connect() as conn:
-        row = await queries.user_by_username(conn, user)
-        verifier = None
-        if row is not None:
-            verifier = (await conn.execute(
-                select(login_verifiers).where(login_verifiers.c.user_id == row["id"],
-                                              login_verifiers.c.purpose == queries.REGISTER,
-                                              login_verifiers.c.expires_at > now,
-                                              login_verifiers.c.attempts < state.settings.login_token_attempts)
-                .order_by(login_verifiers.c.id.desc()).limit(1))).mappings().first()
-    if row is None or verifier is None:
-        raise ApiError(404, "Not Found")
-    if not same_secret(verifier["digest"], code_digest(int(row["id"]), token.strip())):
-        # Counted in its own transaction, so the 404 does not roll it back. At the limit the code is
-        # dead but its row stays, so the unconfirmed account is still purged (`muistot.jobs`).
+    async with limits.limiter(request).attempt(limits.failed_attempts(request)) as attempt:
+        row, verifier = await _live_code(request, user)
+        if row is None or verifier is None:
+            raise attempt.failure(ApiError(404, "Not Found"))
+        await attempt.count(limits.wrong_guesses(request, f"register:{verifier['id']}"))
+        if not same_secret(verifier["digest"], code_digest(int(row["id"]), token.strip())):
+            # Counted in its own transaction, so the 404 does not roll it back. At the limit the code is
+            # dead but its row stays, so the unconfirmed account is still purged (`muistot.jobs`).
+            async with state.db.transaction() as conn:
+                await conn.execute(update(login_verifiers).where(login_verifiers.c.id == verifier["id"])
+                                   .values(attempts=login_verifiers.c.attempts + 1))
+            raise attempt.failure(ApiError(404, "Not Found"))
         async with state.db.transaction() as conn:
-            await conn.execute(update(login_verifiers).where(login_verifiers.c.id == verifier["id"])
-                               .values(attempts=login_verifiers.c.attempts + 1))
-        raise ApiError(404, "Not Found")
-    async with state.db.transaction() as conn:
-        used = await conn.execute(delete(login_verifiers).where(login_verifiers.c.id == verifier["id"]))
-        if used.rowcount != 1:
-            raise ApiError(404, "Not Found")  # confirmed by a concurrent request
-        await queries.registration_confirmed(conn, int(row["id"]))
-        return await session_response(request, conn, int(row["id"]))
+            used = await conn.execute(delete(login_verifiers).where(login_verifiers.c.id == verifier["id"]))
+            if used.rowcount != 1:
+                raise ApiError(404, "Not Found")  # confirmed by a concurrent request
+            await queries.registration_confirmed(conn, int(row["id"]))
+            return await session_response(request, conn, int(row["id"]))
+
+
+async def _live_code(request: Request, username: str) -> tuple[Any, Any]:
+    """The account and its newest registration code that is neither expired nor guessed to death."""
+    state = request.app.state
+    async with state.db.connect() as conn:
+        row = await queries.user_by_username(conn, username)
+        if row is None:
+            return None, None
+        verifier = (await conn.execute(
+            select(login_verifiers).where(login_verifiers.c.user_id == row["id"],
+                                          login_verifiers.c.purpose == queries.REGISTER,
+                                          login_verifiers.c.expires_at > utcnow(),
+                                          login_verifiers.c.attempts < state.settings.login_code_max_guesses)
+            .order_by(login_verifiers.c.id.desc()).limit(1))).mappings().first()
+    return row, verifier
