@@ -11,6 +11,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from muistot.content import generations
 from muistot.settings import Settings
 from muistot.testing import factories
 from muistot.testing.factories import TestUser, insert_signed_in_user
@@ -65,13 +66,19 @@ def db(data: httpx.AsyncClient) -> Any:
 
 
 class Content:
-    """The shared factories bound to the data app's database, answering (name, id) as the tests unpack."""
+    """The shared factories bound to the data app's database, answering (name, id) as the tests unpack.
 
-    def __init__(self, db: Any) -> None:
+    They write behind the service's back, so cached reads do not see them; only a new project is announced
+    to the cached project list, as creating one through the API does.
+    """
+
+    def __init__(self, db: Any, redis: Any) -> None:
         self.db = db
+        self.redis = redis
 
     async def project(self, **options: Any) -> tuple[str, int]:
         project = await factories.insert_project(self.db, **options)
+        await generations.bump(self.redis)
         return project.name, project.id
 
     async def site(self, project_id: int, **options: Any) -> tuple[str, int]:
@@ -86,9 +93,9 @@ class Content:
 
 
 @pytest_asyncio.fixture
-async def content(db: Any) -> Content:
+async def content(db: Any, data: httpx.AsyncClient) -> Content:
     """Helpers that write projects, sites, memories and comments directly."""
-    return Content(db)
+    return Content(db, data.app.state.redis)  # type: ignore[attr-defined]
 
 
 @pytest_asyncio.fixture
