@@ -56,7 +56,7 @@ class Slot:
 @dataclass(frozen=True)
 class Hit:
     media_type: bytes
-    body: bytes
+    body: bytes | memoryview
 
 
 def project_in(path: str) -> str | None:
@@ -100,10 +100,11 @@ class ResponseCache:
             return None
         generation = generation or b"0"
         if entry is not None:
-            stored, _, rest = entry.partition(b"\n")
-            if stored == generation:
-                media_type, _, body = rest.partition(b"\n")
-                return Hit(media_type, body)
+            first = entry.find(b"\n")
+            if entry[:first] == generation:
+                second = entry.find(b"\n", first + 1)
+                # A view of the body, not a copy: a site list can be most of a megabyte.
+                return Hit(entry[first + 1:second], memoryview(entry)[second + 1:])
         return Slot(key, generation)
 
     async def store(self, slot: Slot, media_type: str, body: bytes) -> None:
