@@ -41,7 +41,10 @@ async def test_memories_agree_for_every_role_and_state(data, world, content, sit
     assert await agreement(data, world, base, memories, lambda memory: f"{base}/{memory}") == []
 
 
-@pytest.mark.parametrize(("site_state", "memory_state"), list(itertools.product(["published", "pending"], REVIEW_STATES)))
+PARENT_STATES = list(itertools.product(["published", "pending"], REVIEW_STATES))
+
+
+@pytest.mark.parametrize(("site_state", "memory_state"), PARENT_STATES)
 async def test_comments_agree_for_every_role_and_state(data, world, content, site_state, memory_state):
     site, site_id = await content.site(world.project_id, creator=world.admin, state=site_state)
     memory = await content.memory(site_id, author=world.admin, state=memory_state)
