@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -51,9 +52,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_json)
     module = importlib.import_module(f"muistot_{args.service}.app")
     uvicorn.run(module.create_app, factory=True, host=args.host, port=args.port or settings.port_of(args.service),
-                access_log=False, log_config=None, proxy_headers=True,
-                forwarded_allow_ips=settings.trusted_proxies, server_header=False)
+                **uvicorn_options(settings))
     return 0
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How every service is served; `make bench` serves its reference apps the same way, for a fair line."""
+    return {"access_log": False, "log_config": None, "proxy_headers": True,
+            "forwarded_allow_ips": settings.trusted_proxies, "server_header": False}
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

@@ -1,10 +1,16 @@
-"""`muistot seed --demo [--scale 1.0]`: fill a migrated database with a realistic demo data set.
+"""`muistot seed --demo [--scale 1.0] [--profile demo|bench]`: fill a migrated database with a data set.
 
-At scale 1 (as the original filler): 10 000 users, 10 projects, 10–100 sites per project (~550),
-1–25 memories per site (~7 000) and 1–10 comments per memory (~39 000), with Finnish and English
-texts. `--scale` shrinks users and projects (0.01 → 100 users, 1 project with ~55 sites).
-Rows are bulk-inserted in batches with explicit ids, so parents and children link up without a
-round trip per row; it runs in seconds on MariaDB and SQLite.
+How much data is a `Profile`; what the texts say is `DemoTexts`, kept apart so either can change alone.
+
+* `demo` (as the original filler): 10 000 users, 10 projects, 10–100 sites per project (~550),
+  1–25 memories per site (~7 000) and 1–10 comments per memory (~39 000); 5% waits for moderation.
+* `bench` (what `make bench` measures): the same users and projects, ~650 sites, ~9 000 memories,
+  ~50 000 comments, 1% unpublished, and a first project of 100 sites whose descriptions are ~8 KB
+  each (as long as real projects' are), so that its site list is ~0.85 MB.
+
+`--scale` shrinks users and projects (0.01 → 100 users, 1 project). Rows are bulk-inserted in batches
+with explicit ids, so parents and children link up without a round trip per row; it runs in seconds
+on MariaDB and SQLite. With `--seed` the data set is the same on every run.
 """
 
 from __future__ import annotations
@@ -14,9 +20,9 @@ import asyncio
 import random
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -38,13 +44,89 @@ from muistot.settings import Settings
 from muistot.text import fold
 
 BATCH = 2000
-FI_WORDS = ("kesä", "mökki", "järvi", "sauna", "koulu", "mummola", "tori", "silta", "mylly", "satama", "metsä",
-            "kirkko", "pelto", "asema", "kahvila", "ranta", "talvi", "lapsuus", "kylä", "tanssi")
-EN_WORDS = ("summer", "cottage", "lake", "sauna", "school", "granny's house", "market", "bridge", "mill",
-            "harbour", "forest", "church", "field", "station", "café", "shore", "winter", "childhood",
-            "village", "dance")
-PLACES = ("Vanha mylly", "Kauppatori", "Rautatieasema", "Kirkonmäki", "Satama", "Uimaranta", "Koulu", "Tanssilava",
-          "Kirjasto", "Meijeri", "Saha", "Lossi", "Kioski", "Seurantalo", "Lentokenttä")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The volume of a data set: counts and sizes only, no texts."""
+
+    users: int
+    projects: int
+    sites_per_project: tuple[int, int]
+    memories_per_site: tuple[int, int]
+    comments_per_memory: tuple[int, int]
+    # Share of sites, memories and comments left waiting for moderation (invisible to anonymous readers).
+    unpublished: float
+    # The first `long_projects` projects have exactly `long_project_sites` sites, all published, whose
+    # descriptions are at least `long_description_chars` long.
+    long_projects: int = 0
+    long_project_sites: int = 100
+    long_description_chars: int = 8000
+
+    def scaled(self, scale: float) -> Profile:
+        projects = max(1, round(self.projects * scale))
+        return replace(self, users=max(10, round(self.users * scale)), projects=projects,
+                       long_projects=min(self.long_projects, projects))
+
+
+PROFILES = {
+    "demo": Profile(users=10_000, projects=10, sites_per_project=(10, 100), memories_per_site=(1, 25),
+                    comments_per_memory=(1, 10), unpublished=0.05),
+    "bench": Profile(users=10_000, projects=10, sites_per_project=(22, 100), memories_per_site=(1, 27),
+                     comments_per_memory=(1, 10), unpublished=0.01, long_projects=1),
+}
+
+
+class DemoTexts:
+    """Words strung together in Finnish and English: enough to fill the columns, not to read."""
+
+    FI_WORDS = ("kesä", "mökki", "järvi", "sauna", "koulu", "mummola", "tori", "silta", "mylly", "satama", "metsä",
+                "kirkko", "pelto", "asema", "kahvila", "ranta", "talvi", "lapsuus", "kylä", "tanssi")
+    EN_WORDS = ("summer", "cottage", "lake", "sauna", "school", "granny's house", "market", "bridge", "mill",
+                "harbour", "forest", "church", "field", "station", "café", "shore", "winter", "childhood",
+                "village", "dance")
+    PLACES = ("Vanha mylly", "Kauppatori", "Rautatieasema", "Kirkonmäki", "Satama", "Uimaranta", "Koulu",
+              "Tanssilava", "Kirjasto", "Meijeri", "Saha", "Lossi", "Kioski", "Seurantalo", "Lentokenttä")
+    PROJECT_TITLES: ClassVar[dict[str, str]] = {"fi": "Muistoja", "en": "Memories"}
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def words(self, lang: str) -> Sequence[str]:
+        return self.FI_WORDS if lang == "fi" else self.EN_WORDS
+
+    def sentence(self, words: Sequence[str], length: int) -> str:
+        text = " ".join(self.rng.choice(words) for _ in range(length))
+        return text[:1].upper() + text[1:] + "."
+
+    def long_text(self, words: Sequence[str], chars: int) -> str:
+        """Sentences until the text is at least `chars` long."""
+        parts: list[str] = []
+        size = 0
+        while size < chars:
+            parts.append(self.sentence(words, self.rng.randint(8, 20)))
+            size += len(parts[-1]) + 1
+        return " ".join(parts)
+
+    def project_info(self, lang: str, number: int) -> dict[str, str]:
+        words = self.words(lang)
+        return {"name": f"{self.PROJECT_TITLES[lang]} {number}", "abstract": self.sentence(words, 8),
+                "description": self.sentence(words, 60)}
+
+    def place(self) -> str:
+        return self.rng.choice(self.PLACES)
+
+    def site_info(self, lang: str, place: str, description_chars: int = 0) -> dict[str, str]:
+        words = self.words(lang)
+        description = self.long_text(words, description_chars) if description_chars else self.sentence(words, 80)
+        return {"name": place if lang == "fi" else f"{place} ({lang})", "abstract": self.sentence(words, 12),
+                "description": description}
+
+    def memory(self) -> dict[str, str]:
+        return {"title": self.sentence(self.FI_WORDS, 3)[:200], "story": self.sentence(self.FI_WORDS, 120)}
+
+    def comment(self) -> str:
+        return self.sentence(self.rng.choice((self.FI_WORDS, self.EN_WORDS)), 10)
 
 
 @dataclass
@@ -56,11 +138,6 @@ class Counts:
     comments: int = 0
 
 
-def sentence(rng: random.Random, words: Sequence[str], length: int) -> str:
-    text = " ".join(rng.choice(words) for _ in range(length))
-    return text[:1].upper() + text[1:] + "."
-
-
 async def _next_id(conn: AsyncConnection, table: Table) -> int:
     return int(await conn.scalar(select(func.coalesce(func.max(table.c.id), 0)))) + 1
 
@@ -70,20 +147,27 @@ async def _insert(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]
         await conn.execute(table.insert(), rows[start:start + BATCH])
 
 
-async def seed_demo(settings: Settings, scale: float = 1.0, seed: int | None = None) -> Counts:
+async def seed_demo(settings: Settings, scale: float = 1.0, seed: int | None = None, *,
+                    profile: Profile | str = "demo", tag: str | None = None) -> Counts:
+    """Insert a data set of `profile`'s volume (times `scale`); names carry `tag` (random unless given)."""
+    volume = (PROFILES[profile] if isinstance(profile, str) else profile).scaled(scale)
     rng = random.Random(seed)
-    run = secrets.token_hex(3)
+    texts = DemoTexts(rng)
+    run = tag or secrets.token_hex(3)
     now = utcnow()
-    counts = Counts()
     database = Database(create_engine(settings))
+
+    def state() -> str:
+        return "pending" if rng.random() < volume.unpublished else "published"
+
     try:
         async with database.transaction() as conn:
             user_id, project_id, site_id, memory_id, comment_id = [
                 await _next_id(conn, table) for table in (users, projects, sites, memories, comments)]
 
             user_rows = []
-            for index in range(max(10, round(10_000 * scale))):
-                name = f"{rng.choice(ADJECTIVES).capitalize()}{rng.choice(NOUNS).capitalize()}#{run}{index}"
+            for index in range(volume.users):
+                name = f"{rng.choice(ADJECTIVES).capitalize()}{rng.choice(NOUNS).capitalize()}#{run}-{index}"
                 email = f"demo-{run}-{index}@example.invalid"
                 user_rows.append({"id": user_id + index, "username": name, "username_key": fold(name),
                                   "email": email, "email_key": fold(email), "verified": True,
@@ -94,50 +178,46 @@ async def seed_demo(settings: Settings, scale: float = 1.0, seed: int | None = N
             rows: dict[str, list[dict[str, Any]]] = {name: [] for name in (
                 "projects", "project_information", "project_admins", "project_moderators", "sites",
                 "site_information", "memories", "comments")}
-            for p in range(max(1, round(10 * scale))):
+            for p in range(volume.projects):
                 pid = project_id + p
                 name = f"demo-{run}-{p + 1}"
+                long = p < volume.long_projects
                 admin, moderator = rng.sample(user_ids, 2)
                 rows["projects"].append({"id": pid, "name": name, "name_key": fold(name), "default_language": "fi",
                                          "published": True, "auto_publish": p % 3 == 0, "admin_posting": p % 4 == 3,
                                          "creator_id": admin, "modifier_id": admin, "created_at": now,
                                          "modified_at": now})
-                for lang, words, title in (("fi", FI_WORDS, "Muistoja"), ("en", EN_WORDS, "Memories")):
+                for lang in ("fi", "en"):
                     rows["project_information"].append({
-                        "project_id": pid, "lang": lang, "name": f"{title} {p + 1}",
-                        "abstract": sentence(rng, words, 8), "description": sentence(rng, words, 60),
+                        "project_id": pid, "lang": lang, **texts.project_info(lang, p + 1),
                         "modifier_id": admin, "created_at": now, "modified_at": now})
                 rows["project_admins"].append({"project_id": pid, "user_id": admin, "created_at": now})
                 rows["project_moderators"].append({"project_id": pid, "user_id": moderator, "created_at": now})
-                for _ in range(rng.randint(10, 100)):
+                site_count = volume.long_project_sites if long else rng.randint(*volume.sites_per_project)
+                for _ in range(site_count):
                     sid = site_id + len(rows["sites"])
                     creator = rng.choice(user_ids)
                     site_name = f"site-{run}-{sid}"
                     rows["sites"].append({
                         "id": sid, "project_id": pid, "name": site_name, "name_key": fold(site_name),
-                        "state": "pending" if rng.random() < 0.05 else "published",
+                        "state": "published" if long else state(),
                         "lat": round(rng.uniform(59.9, 70.1), 6), "lon": round(rng.uniform(19.4, 33.3), 6),
                         "creator_id": creator, "modifier_id": creator, "created_at": now, "modified_at": now})
-                    place = rng.choice(PLACES)
-                    for lang, words in (("fi", FI_WORDS), ("en", EN_WORDS)):
-                        rows["site_information"].append({
-                            "site_id": sid, "lang": lang, "name": place if lang == "fi" else f"{place} ({lang})",
-                            "abstract": sentence(rng, words, 12), "description": sentence(rng, words, 80),
-                            "modifier_id": creator, "created_at": now, "modified_at": now})
-                    for _ in range(rng.randint(1, 25)):
+                    place = texts.place()
+                    for lang in ("fi", "en"):
+                        info = texts.site_info(lang, place, volume.long_description_chars if long else 0)
+                        rows["site_information"].append({"site_id": sid, "lang": lang, **info, "modifier_id": creator,
+                                                         "created_at": now, "modified_at": now})
+                    for _ in range(rng.randint(*volume.memories_per_site)):
                         mid = memory_id + len(rows["memories"])
                         written = now - timedelta(days=rng.randint(0, 900), minutes=rng.randint(0, 1440))
                         rows["memories"].append({
-                            "id": mid, "site_id": sid, "user_id": rng.choice(user_ids),
-                            "title": sentence(rng, FI_WORDS, 3)[:200], "story": sentence(rng, FI_WORDS, 120),
-                            "state": "pending" if rng.random() < 0.05 else "published",
-                            "created_at": written, "modified_at": written})
-                        for _ in range(rng.randint(1, 10)):
+                            "id": mid, "site_id": sid, "user_id": rng.choice(user_ids), **texts.memory(),
+                            "state": state(), "created_at": written, "modified_at": written})
+                        for _ in range(rng.randint(*volume.comments_per_memory)):
                             rows["comments"].append({
                                 "id": comment_id + len(rows["comments"]), "memory_id": mid,
-                                "user_id": rng.choice(user_ids),
-                                "comment": sentence(rng, rng.choice((FI_WORDS, EN_WORDS)), 10),
-                                "state": "pending" if rng.random() < 0.05 else "published",
+                                "user_id": rng.choice(user_ids), "comment": texts.comment(), "state": state(),
                                 "created_at": written, "modified_at": written})
             for table in (projects, project_information, project_admins, project_moderators, sites,
                           site_information, memories, comments):
@@ -169,7 +249,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
         return fail("seed: say --demo to fill this database with demo data")
     if not 0 < args.scale <= 10:
         return fail("seed: --scale must be in (0, 10]")
-    counts = asyncio.run(seed_demo(load_settings(), args.scale, args.seed))
+    counts = asyncio.run(seed_demo(load_settings(), args.scale, args.seed, profile=args.profile))
     print(f"muistot: seeded {counts.users} users, {counts.projects} projects, {counts.sites} sites, "
           f"{counts.memories} memories, {counts.comments} comments")
     return 0
@@ -180,4 +260,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--demo", action="store_true", help="insert the demo data set (users, projects, content)")
     parser.add_argument("--scale", type=float, default=1.0, help="size relative to the full set (default 1.0)")
     parser.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable data set")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="demo",
+                        help="volume: demo (default) or bench (more content, one project with long descriptions)")
     parser.set_defaults(func=cmd_seed)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
+from dataclasses import replace
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from muistot import migrate
 from muistot.db.engine import Database, create_engine
-from muistot.db.tables import comments, memories, sites
-from muistot.seed import seed_demo
+from muistot.db.tables import comments, memories, site_information, sites
+from muistot.seed import PROFILES, seed_demo
 from muistot.settings import Settings
+from muistot.testing.servers import REDIS_SERVER, drop_redis_prefix
 
 
 async def test_seed_small_set_is_readable(data, test_settings):
@@ -39,3 +42,40 @@ async def test_seed_on_sqlite(tmp_path):
             assert await conn.scalar(select(func.count()).select_from(comments)) == counts.comments
     finally:
         await database.dispose()
+
+
+async def _seed_sqlite(directory, profile, seed):  # type: ignore[no-untyped-def]
+    settings = Settings(env="test", var_dir=directory, database_url=f"sqlite+aiosqlite:///{directory}/s.sqlite3",
+                        redis_url=REDIS_SERVER, redis_prefix=f"seedtest{secrets.token_hex(4)}:")
+    await asyncio.to_thread(migrate.upgrade, settings)
+    counts = await seed_demo(settings, seed=seed, profile=profile, tag="t")
+    database = Database(create_engine(settings))
+    try:
+        async with database.connect() as conn:
+            per_project = (await conn.execute(
+                select(sites.c.project_id, func.count(), func.min(func.length(site_information.c.description)),
+                       func.sum(case((sites.c.state == "published", 1), else_=0)))
+                .join(site_information, site_information.c.site_id == sites.c.id)
+                .group_by(sites.c.project_id).order_by(sites.c.project_id))).all()
+            texts = (await conn.execute(select(site_information.c.description).order_by(
+                site_information.c.site_id, site_information.c.lang))).scalars().all()
+    finally:
+        await database.dispose()
+        await drop_redis_prefix(settings)
+    return counts, per_project, texts
+
+
+async def test_bench_profile_has_a_long_project_and_is_repeatable(tmp_path):
+    """The bench's volume profile at a small scale: the first project's sites have ~8 KB descriptions, all
+    published; the others follow the ranges; the same seed gives the same data."""
+    small = replace(PROFILES["bench"], users=30, projects=3, long_project_sites=4)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    counts, per_project, texts = await _seed_sqlite(tmp_path / "a", small, 5)
+    again, _, texts_again = await _seed_sqlite(tmp_path / "b", small, 5)
+    assert counts == again and texts == texts_again
+    assert counts.users == 30 and counts.projects == 3
+    (_, rows, shortest, published), *others = per_project
+    assert rows == 2 * 4 and published == rows and shortest >= 8000  # two languages per site
+    assert all(2 * 22 <= rows <= 2 * 100 and shortest < 8000 for _, rows, shortest, _ in others)
+    assert PROFILES["bench"].scaled(0.1).long_projects == 1 and PROFILES["demo"].long_projects == 0

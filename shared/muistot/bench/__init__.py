@@ -1,1 +1,1 @@
-"""`make bench`: latency tables for the hot paths (not a test: nothing here asserts timings)."""
+"""`make bench`: the real stack under wrk beside reference lines (not a test: nothing here asserts timings)."""

@@ -9,7 +9,6 @@ MUISTOT_TEST_REDIS_URL.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -19,31 +18,14 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
-from redis.asyncio import Redis
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from muistot import migrate
 from muistot.settings import Settings
 from muistot.testing.factories import TestUser, insert_signed_in_user
-
-MYSQL_SERVER = os.environ.get("MUISTOT_TEST_MYSQL_URL", "mysql+aiomysql://root@127.0.0.1:3306")
-REDIS_SERVER = os.environ.get("MUISTOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _sync_server_url() -> str:
-    url = make_url(MYSQL_SERVER)
-    return url.set(drivername="mysql+pymysql").render_as_string(hide_password=False)
-
-
-def _admin_execute(statement: str) -> None:
-    """Run one statement on the server (not in the test database) with a synchronous driver."""
-    import aiomysql  # noqa: F401  (pymysql ships with aiomysql)
-
-    engine = create_engine(_sync_server_url(), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(statement))
-    engine.dispose()
+from muistot.testing.servers import MYSQL_SERVER, REDIS_SERVER
+from muistot.testing.servers import admin_execute as _admin_execute
+from muistot.testing.servers import drop_redis_prefix as _drop_redis_prefix
 
 
 @pytest.fixture(scope="session")
@@ -67,17 +49,6 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings
     finally:
         _admin_execute(f"DROP DATABASE IF EXISTS `{name}`")
         asyncio.run(_drop_redis_prefix(settings))
-
-
-async def _drop_redis_prefix(settings: Settings) -> None:
-    for url in {settings.session_redis_url, settings.cache_redis_url}:
-        client = Redis.from_url(url)
-        try:
-            keys = [key async for key in client.scan_iter(match=f"{settings.redis_prefix}*", count=1000)]
-            for start in range(0, len(keys), 500):
-                await client.delete(*keys[start:start + 500])
-        finally:
-            await client.aclose()
 
 
 @asynccontextmanager
