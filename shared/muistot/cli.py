@@ -57,8 +57,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """How every service is served; `make bench` serves its reference apps the same way, for a fair line."""
-    return {"access_log": False, "log_config": None, "proxy_headers": True,
+    """How every service is served; `make bench` serves its reference apps the same way, for a fair line.
+
+    The HTTP protocol is ours: bounded request heads, and its own errors in the JSON envelope."""
+    from muistot.http_protocol import protocol_class
+
+    return {"http": protocol_class(settings), "access_log": False, "log_config": None, "proxy_headers": True,
             "forwarded_allow_ips": settings.trusted_proxies, "server_header": False}
 
 

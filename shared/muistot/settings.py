@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     # 89 million), and how many uploads one process decodes at once: together they bound its memory.
     max_image_pixels: int = Field(25_000_000, ge=1)
     image_workers: int = Field(2, ge=1)
+    # The longest request line (414) and request head, line and headers together (431), a service accepts.
+    max_url_bytes: int = Field(16 * 1024, ge=1024)
+    max_header_bytes: int = Field(64 * 1024, ge=4096)
     # Anonymous GET responses of the data service are cached this long (seconds; 0 turns it off).
     cache_ttl: int = Field(60, ge=0)
 

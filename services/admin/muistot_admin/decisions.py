@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,6 +18,7 @@ from muistot.content.access import Chain, owner_of
 from muistot.db.tables import ReviewState, comments, memories, projects, sites, users
 from muistot.identity import Principal
 from muistot.mail import MailMessage
+from muistot.validation import Body
 from muistot_admin.notices import rejection_mail
 from muistot_admin.orders import Reason
 from muistot_admin.publishing import set_content_state
@@ -27,7 +27,7 @@ from muistot_admin.targets import identifier_of, kind_of
 Action = Literal["approve", "reject", "clear_reports"]
 
 
-class Decision(BaseModel):
+class Decision(Body):
     action: Action
     reason: Reason = None
 

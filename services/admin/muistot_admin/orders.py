@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, StringConstraints, WithJsonSchema, model_validator
+from pydantic import StringConstraints, WithJsonSchema, model_validator
 
 from muistot.content.ids import PID_PATTERN
+from muistot.validation import Body
 
 PARENTS: dict[str, tuple[str, ...]] = {
     "project": (),
@@ -45,7 +46,7 @@ def _clean(value: str | int) -> str | int:
     return value.strip() if isinstance(value, str) else value
 
 
-class Order(BaseModel):
+class Order(Body):
     """What to publish or report: the item's type, its id and the ids of its parents."""
 
     type: Literal["project", "site", "memory", "comment"]
@@ -90,7 +91,7 @@ class ReportOrder(Order):
     reason: Reason = None
 
 
-class ReportBody(BaseModel):
+class ReportBody(Body):
     """Optional body of `PUT …/report`."""
 
     reason: Reason = None

@@ -75,13 +75,16 @@ async def test_comments_create_patch_delete(data, world, content):
     memory = await content.memory(site_id, author=world.other)
     base = f"/projects/{world.project}/sites/{site}/memories/{memory}/comments"
     assert (await data.post(base, json={"comment": "hi"})).status_code == 401
-    response = await data.post(base, json={"comment": "a\u0000" + "b" * 2498}, headers=world.owner.headers)
+    refused = await data.post(base, json={"comment": "a\u0000" + "b" * 2498}, headers=world.owner.headers)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["errors"][0]["loc"] == ["body", "comment"]
+    response = await data.post(base, json={"comment": "a\tb\nc\r\n" + "b" * 2493}, headers=world.owner.headers)
     assert response.status_code == 201
     comment = int(response.headers["location"].rsplit("/", 1)[1])
     assert (await data.post(base, json={"comment": "x" * 2501}, headers=world.owner.headers)).status_code == 422
     assert (await data.get(f"{base}/{comment}")).status_code == 404  # pending
     stored = (await data.get(f"{base}/{comment}", headers=world.owner.headers)).json()
-    assert stored["comment"].startswith("a\u0000") and stored["waiting_approval"] is True
+    assert stored["comment"].startswith("a\tb\nc\r\n") and stored["waiting_approval"] is True
     # Outsiders cannot see the pending comment (404); staff can but may not edit it (403).
     for refused, status in ((world.other, 404), (world.admin, 403), (world.superuser, 403)):
         assert (await data.patch(f"{base}/{comment}", json={"comment": "x"},

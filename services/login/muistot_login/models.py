@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
-from muistot.validation import EmailAddress, Username
+from muistot.validation import Body, EmailAddress, Username
 
 
-class PasswordLogin(BaseModel):
+class PasswordLogin(Body):
     """Exactly one of `username` or `email`, and the password."""
 
     username: str | None = Field(None, max_length=255)
@@ -23,7 +23,7 @@ class PasswordLogin(BaseModel):
         return self
 
 
-class Registration(BaseModel):
+class Registration(Body):
     username: Username
     email: EmailAddress
     password: str = Field(max_length=1024)

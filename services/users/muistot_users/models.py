@@ -8,6 +8,7 @@ import pycountry
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from muistot.db.engine import utcnow
+from muistot.validation import Body
 
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 ShortText = Field(default=None, max_length=255)
@@ -42,7 +43,7 @@ class UserData(BaseModel):
     has_password: bool = False
 
 
-class PatchUser(BaseModel):
+class PatchUser(Body):
     """`PATCH /me`: fields sent are written, an explicit null clears, absent fields stay as they are."""
 
     model_config = ConfigDict(extra="ignore")
@@ -74,7 +75,7 @@ class PatchUser(BaseModel):
         return {name: getattr(self, name) for name in self.model_fields_set if name in type(self).model_fields}
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(Body):
     """`PUT /me/password` body; the contract's `?password=` query parameter is accepted instead of `password`."""
 
     model_config = ConfigDict(extra="ignore")
@@ -83,7 +84,7 @@ class PasswordChange(BaseModel):
     current_password: str | None = Field(default=None, max_length=1000)
 
 
-class EmailChange(BaseModel):
+class EmailChange(Body):
     """Optional `POST /me/email` body: the current password, instead of a recent sign-in (§11.4)."""
 
     model_config = ConfigDict(extra="ignore")
@@ -91,7 +92,7 @@ class EmailChange(BaseModel):
     current_password: str | None = Field(default=None, max_length=1000)
 
 
-class AccountDeletion(BaseModel):
+class AccountDeletion(Body):
     """`DELETE /me/account` body: the current password, for accounts that have one."""
 
     model_config = ConfigDict(extra="ignore")

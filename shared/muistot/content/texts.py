@@ -1,4 +1,5 @@
-"""Text field types of the contract (spec/api-data.md §0.3): trimmed, then length-checked.
+"""Text field types of the contract (spec/api-data.md §0.3): trimmed, then length-checked; control
+characters other than tab and line breaks are refused (`muistot.validation.Body`).
 
 Trimming and the length check run in pydantic's own string validation, which also refuses text that
 is not Unicode (a lone surrogate such as `"\\ud800"` is legal JSON but no UTF-8 column can hold it).
@@ -8,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import StringConstraints
 
 from muistot.content.language import LangCode
+from muistot.validation import Body
 
 
 def _text(max_length: int) -> type[str]:
@@ -25,10 +27,9 @@ SMALL_TEXT = _text(2_500)
 IMAGE = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-class Input(BaseModel):
-    """A request body: unknown fields are ignored (§0.1); `sent()` tells absent from explicit null (PATCH)."""
-
-    model_config = ConfigDict(extra="ignore")
+class Input(Body):
+    """A request body: unknown fields are ignored (§0.1), control characters refused in every text;
+    `sent()` tells absent from explicit null (PATCH)."""
 
     def sent(self, name: str) -> bool:
         return name in self.model_fields_set

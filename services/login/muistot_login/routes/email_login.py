@@ -20,7 +20,7 @@ from muistot.errors import ApiError
 from muistot.mail import enqueue
 from muistot.mail.templates import login_mail
 from muistot.text import fold
-from muistot.validation import EmailAddress
+from muistot.validation import EmailAddress, PlainText
 from muistot_login import limits, links, queries, usernames
 from muistot_login.signin import session_response
 
@@ -78,8 +78,8 @@ async def request_link(request: Request, user: MaybeUser,
              responses={200: {"description": "Signed in: the `Authorization: bearer <token>` header"},
                         404: {"description": "Not found"}})
 async def exchange(request: Request, user_: MaybeUser,
-                   user: Annotated[str, Query(max_length=255)],
-                   token: Annotated[str, Query(max_length=512)]) -> Response:
+                   user: Annotated[PlainText, Query(max_length=255)],
+                   token: Annotated[PlainText, Query(max_length=512)]) -> Response:
     """Trade a mailed link for a session: 200 with the token in the `Authorization` header.
 
     Wrong tokens count against the client that sent them (per link and per IP), never against the

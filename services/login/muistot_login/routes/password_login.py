@@ -35,6 +35,7 @@ from muistot.mail import enqueue
 from muistot.mail.templates import register_mail
 from muistot.passwords import hash_password, policy_error, same_secret, verify_password
 from muistot.text import fold
+from muistot.validation import PlainText
 from muistot_login import limits, links, queries
 from muistot_login.models import PasswordLogin, Registration
 from muistot_login.routes.email_login import refuse_signed_in, send_login_link
@@ -138,8 +139,8 @@ async def _register(request: Request, body: Registration, password_hash: str) ->
              responses={200: {"description": "Signed in: the `Authorization: bearer <token>` header"},
                         404: {"description": "Not Found"}})
 async def confirm(request: Request, user_: MaybeUser,
-                  user: Annotated[str, Query(max_length=255)],
-                  token: Annotated[str, Query(max_length=512)]) -> Response:
+                  user: Annotated[PlainText, Query(max_length=255)],
+                  token: Annotated[PlainText, Query(max_length=512)]) -> Response:
     """Confirm a registration with its mailed code; signs the new account in."""
     refuse_signed_in(user_)
     state = request.app.state

@@ -26,7 +26,7 @@ from muistot.db.tables import users
 from muistot.errors import ApiError
 from muistot.mail import enqueue
 from muistot.text import fold
-from muistot.validation import EmailAddress
+from muistot.validation import EmailAddress, PlainText
 from muistot_users import limits, mails, one_time_secrets
 from muistot_users.models import EmailChange
 from muistot_users.profile import load_account
@@ -96,7 +96,7 @@ async def request_email_change(request: Request, maybe_user: MaybeUser,
     429: {"description": "Too many requests"},
 })
 async def confirm_email_change(request: Request, maybe_user: MaybeUser,
-                               token: Annotated[str, Query(min_length=1, max_length=200)]) -> Response:
+                               token: Annotated[PlainText, Query(min_length=1, max_length=200)]) -> Response:
     """Apply the change that the token was mailed for. Single use; a few wrong tries end the link."""
     user = signed_in(maybe_user)
     state = request.app.state

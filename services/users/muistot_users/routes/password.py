@@ -18,6 +18,7 @@ from muistot.db.engine import utcnow
 from muistot.db.tables import users
 from muistot.errors import ApiError
 from muistot.passwords import hash_password, policy_error
+from muistot.validation import PlainText
 from muistot_users.models import PasswordChange
 from muistot_users.profile import load_account, usable_password
 from muistot_users.step_up import check_current_password, require_recent_sign_in
@@ -50,7 +51,7 @@ def new_password(query_value: str | None, body: PasswordChange | None, min_lengt
     429: {"description": "Too many wrong passwords"},
 })
 async def set_password(request: Request, maybe_user: MaybeUser,
-                       password: Annotated[str | None, Query(max_length=1000)] = None,
+                       password: Annotated[PlainText | None, Query(max_length=1000)] = None,
                        body: PasswordChange | None = None) -> Response:
     settings = request.app.state.settings
     value = new_password(password, body, settings.password_min_length)  # validation first: 422 before 401

@@ -22,6 +22,7 @@ from muistot.content.language import requested_write_language
 from muistot.errors import ApiError
 from muistot.mail import enqueue
 from muistot.text import fold
+from muistot.validation import PlainText
 from muistot_users import limits, mails, one_time_secrets
 from muistot_users.account_deletion import affected_projects, delete_account
 from muistot_users.export import build_export
@@ -76,7 +77,7 @@ async def request_account_deletion(request: Request, user: CurrentUser) -> Respo
     429: {"description": "Too many attempts"},
 })
 async def delete_my_account(request: Request, maybe_user: MaybeUser,
-                            token: Annotated[str | None, Query(min_length=6, max_length=200)] = None,
+                            token: Annotated[PlainText | None, Query(min_length=6, max_length=200)] = None,
                             body: AccountDeletion | None = None) -> Response:
     """Delete the account; memories and comments stay, anonymised (see `account_deletion`)."""
     user = signed_in(maybe_user)

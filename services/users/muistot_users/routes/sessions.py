@@ -11,6 +11,7 @@ from muistot.auth import CurrentUser, MaybeUser, signed_in
 from muistot.errors import ApiError
 from muistot.pagination import PageParams, paged_list
 from muistot.sessions import SessionInfo, SessionStore
+from muistot.validation import PlainText
 
 router = APIRouter(prefix="/me", tags=["sessions"])
 
@@ -53,7 +54,7 @@ async def list_sessions(request: Request, maybe_user: MaybeUser, page: PageParam
 
 @router.delete("/sessions/{session_id}", status_code=204)
 async def end_session(request: Request, maybe_user: MaybeUser,
-                      session_id: Annotated[str, Path(min_length=1, max_length=64)]) -> Response:
+                      session_id: Annotated[PlainText, Path(min_length=1, max_length=64)]) -> Response:
     """End one of the user's sessions; another user's session id is unknown here (404)."""
     user = signed_in(maybe_user)
     if not await _store(request).revoke_id(user.user_id, session_id):
