@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -40,8 +41,13 @@ class StackError(RuntimeError):
 def settings_env(settings: Settings) -> dict[str, str]:
     """Every setting as the `MUISTOT_*` variable that reproduces it in a child process."""
     env = {}
-    for name, value in settings.model_dump().items():
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    for name, value in settings.model_dump(mode="json").items():
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, list | dict):  # read back as JSON (MUISTOT_OIDC_PROVIDERS)
+            text = json.dumps(value)
+        else:
+            text = str(value)
         env[f"MUISTOT_{name.upper()}"] = text
     return env
 

@@ -6,11 +6,13 @@ import ipaddress
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from muistot.providers import OidcProvider, check_unique, parse_providers, production_problem
 
 DEV_IDENTITY_SECRET = "dev-only-identity-secret-change-me-0123456789"  # noqa: S105 (refused in prod)
 # Secrets this repository publishes as examples (the default above, `.env.example`, the Kubernetes dev overlay):
@@ -120,6 +122,12 @@ class Settings(BaseSettings):
     # How long the worker retries a mail that has no expiry of its own (a login link has 10 minutes).
     mail_max_age_seconds: int = Field(24 * 3600, ge=60)
 
+    # OpenID Connect providers to sign in with (a JSON list; see `muistot.providers`). None by default.
+    oidc_providers: Annotated[list[OidcProvider], NoDecode] = []
+    # The gateway's public address (scheme, host, port), to which MUISTOT_ROOT_PATH is added: the base of the
+    # callback URL providers send people back to. Empty: taken from each request, like `Location` headers.
+    api_url: str = ""
+
     # Moderation: an item with more than this many uncleared reports is hidden until a moderator decides.
     report_hide_threshold: int = Field(10, ge=1)
     # Let any signed-in user create a project (they become its admin); otherwise superusers only.
@@ -149,10 +157,20 @@ class Settings(BaseSettings):
     def _strip(cls, value: str) -> str:
         return value.strip()
 
-    @field_validator("root_path")
+    @field_validator("root_path", "api_url")
     @classmethod
-    def _strip_root_path(cls, value: str) -> str:
+    def _strip_words(cls, value: str) -> str:
         return value.strip()
+
+    @field_validator("oidc_providers", mode="before")
+    @classmethod
+    def _providers_from_json(cls, value: object) -> object:
+        return parse_providers(value)
+
+    @field_validator("oidc_providers")
+    @classmethod
+    def _unique_providers(cls, value: list[OidcProvider]) -> list[OidcProvider]:
+        return check_unique(value)
 
     @field_validator("disable_comments", mode="before")
     @classmethod
@@ -190,6 +208,14 @@ class Settings(BaseSettings):
     def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         return [ipaddress.ip_network(net, strict=False) for net in _split(self.trusted_proxies)]
 
+    def oidc_provider(self, name: str) -> OidcProvider | None:
+        return next((provider for provider in self.oidc_providers if provider.name == name), None)
+
+    @property
+    def public_api_url(self) -> str:
+        """MUISTOT_API_URL with the root path, no trailing slash; empty when taken from requests."""
+        return self.api_url.rstrip("/") + self.root_path if self.api_url else ""
+
     def port_of(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))
 
@@ -212,6 +238,12 @@ class Settings(BaseSettings):
         if self.root_path and not ROOT_PATH_PATTERN.match(self.root_path):
             raise ConfigError(f"MUISTOT_ROOT_PATH must be empty or like /api (segments of letters, digits, "
                               f"'-', '_', '.', '~'; no trailing slash), not {self.root_path!r}")
+        if self.api_url:
+            api = urlsplit(self.api_url)
+            if api.scheme not in ("http", "https") or not api.hostname or api.path not in ("", "/") \
+                    or api.query or api.fragment:
+                raise ConfigError("MUISTOT_API_URL must be the gateway's public address, like "
+                                  "https://api.example.org (no path: MUISTOT_ROOT_PATH is added to it)")
         if self.default_language not in self.language_list:
             raise ConfigError("MUISTOT_DEFAULT_LANGUAGE must be one of MUISTOT_LANGUAGES")
         try:
@@ -230,6 +262,10 @@ class Settings(BaseSettings):
                 if password and looks_published(unquote(password)):
                     raise ConfigError(f"MUISTOT_{name.upper()} has an example or placeholder password; "
                                       "set a real one when MUISTOT_ENV=prod")
+            for provider in self.oidc_providers:
+                problem = production_problem(provider, looks_published)
+                if problem:
+                    raise ConfigError(f"MUISTOT_OIDC_PROVIDERS: {problem} (refused when MUISTOT_ENV=prod)")
             if "*" in self.cors_origin_list:
                 raise ConfigError("MUISTOT_CORS_ORIGINS must list the frontend origins when MUISTOT_ENV=prod")
 

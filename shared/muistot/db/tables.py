@@ -143,6 +143,22 @@ login_verifiers = Table(
     _created(),
 )
 
+# Sign-in identities at OpenID Connect providers, each linked to one account. Issuer and subject are
+# matched exactly (case-sensitive), so the unique key is their digest, not the columns under a collation.
+user_identities = Table(
+    "user_identities", metadata,
+    _id(),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("provider", String(32), nullable=False),
+    Column("issuer", String(255), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("identity_key", String(64), nullable=False, unique=True),
+    # The address the provider asserted when the identity was linked (shown to the person, never matched).
+    Column("email", String(255), nullable=True),
+    _created(),
+    Column("last_used_at", DateTime, nullable=False, server_default=func.now()),
+)
+
 projects = Table(
     "projects", metadata,
     _id(),
