@@ -4,7 +4,8 @@ from fastapi import FastAPI
 
 from muistot.app import create_service_app
 from muistot.settings import Settings
-from muistot_login.routes import docs, email_login, password_login, status
+from muistot_login.oidc import OidcClients
+from muistot_login.routes import docs, email_login, oauth, password_login, status
 from muistot_login.verify import VerifyEndpoint
 
 # The largest body here is a short JSON object (a name, an address and a password).
@@ -12,6 +13,10 @@ BODY_LIMIT = 64 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app("login", [status.router, email_login.router, password_login.router, docs.router],
-                              settings=settings, max_body_bytes=BODY_LIMIT, front=[VerifyEndpoint],
-                              description="Sign-in by e-mail link or password, and sessions.")
+    app = create_service_app("login", [status.router, email_login.router, password_login.router, oauth.router,
+                                       docs.router],
+                             settings=settings, max_body_bytes=BODY_LIMIT, front=[VerifyEndpoint],
+                             description="Sign-in by e-mail link, password or an OpenID Connect provider, "
+                                         "and sessions.")
+    app.state.oidc = OidcClients(app.state.settings.oidc_providers)
+    return app

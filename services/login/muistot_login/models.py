@@ -1,8 +1,8 @@
-"""Request bodies of the password flows (spec/api-auth-admin.md §1.6, §1.7)."""
+"""Request and answer bodies of the login flows (spec/api-auth-admin.md §1.6, §1.7, §1.10)."""
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from muistot.validation import Body, EmailAddress, Username
 
@@ -27,3 +27,21 @@ class Registration(Body):
     username: Username
     email: EmailAddress
     password: str = Field(max_length=1024)
+
+
+class ProviderInfo(BaseModel):
+    name: str
+    label: str
+
+
+class ProviderList(BaseModel):
+    """`GET /auth/oauth`: the contract's list of names, and each provider's label for a sign-in button."""
+
+    oauth_providers: list[str]
+    providers: list[ProviderInfo]
+
+
+class ProviderCodeExchange(Body):
+    """`POST /auth/oauth/exchange`: the one-time code from the `#oauth-login:code=…` redirect."""
+
+    code: str = Field(min_length=1, max_length=128)

@@ -35,11 +35,12 @@ async def is_superuser(conn: AsyncConnection, user_id: int) -> bool:
     return await conn.scalar(select(superusers.c.user_id).where(superusers.c.user_id == user_id)) is not None
 
 
-async def insert_user(conn: AsyncConnection, *, username: str, email: str, verified: bool,
+async def insert_user(conn: AsyncConnection, *, username: str, email: str | None, verified: bool,
                       password_hash: str | None = None) -> int:
     now = utcnow()
     values: dict[str, Any] = {
-        "username": username, "username_key": fold(username), "email": email, "email_key": fold(email),
+        "username": username, "username_key": fold(username), "email": email,
+        "email_key": fold(email) if email is not None else None,
         "verified": verified, "password_hash": password_hash, "password_confirmed": False,
         "created_at": now, "modified_at": now,
     }

@@ -6,7 +6,6 @@ when its first link is exchanged (see `muistot_login.links`), so flooding create
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 from urllib.parse import unquote
 
@@ -21,11 +20,10 @@ from muistot.mail import enqueue
 from muistot.mail.templates import login_mail
 from muistot.text import fold
 from muistot.validation import EmailAddress, PlainText
-from muistot_login import limits, links, queries, usernames
+from muistot_login import accounts, limits, links, queries, usernames
 from muistot_login.signin import session_response
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-log = logging.getLogger("muistot.login")
 
 NOT_FOUND = "Not found"
 
@@ -118,9 +116,4 @@ async def _account_for(request: Request, conn: AsyncConnection, link: links.Link
     existing = await queries.user_by_email(conn, link.email)
     if existing is not None:  # the address got an account meanwhile (another link, a registration)
         return int(existing["id"])
-    name = link.username
-    if await queries.username_taken(conn, name):
-        name = await usernames.unique_username(request)
-    user_id = await queries.insert_user(conn, username=name, email=link.email, verified=True)
-    log.info("account %s created by e-mail login", user_id)
-    return user_id
+    return await accounts.new_account(request, conn, email=link.email, username=link.username, how="e-mail login")

@@ -1,4 +1,4 @@
-"""`GET /auth/status` and `GET /auth/oauth` of the contract (spec/api-auth-admin.md §1.9, §1.10)."""
+"""`GET /auth/status` of the contract (spec/api-auth-admin.md §1.9); `GET /auth/oauth` is in `routes.oauth`."""
 
 from __future__ import annotations
 
@@ -18,8 +18,3 @@ async def status(user: MaybeUser) -> Response:
         return Response(status_code=401)
     return Response(status_code=200)
 
-
-@router.get("/oauth")
-async def oauth_providers() -> dict[str, list[str]]:
-    """OAuth providers configured for this deployment (none by default)."""
-    return {"oauth_providers": []}
