@@ -4,7 +4,8 @@ Rule: what the person wrote stays, anonymised. Their memories and comments are k
 (`user_id` NULL), like the original kept memories (spec/api-data.md §16); comments are kept the same
 way instead of being deleted, so replies in a discussion keep their context. Sites they created and
 images they uploaded lose their creator/uploader. Everything else about them goes: the user row,
-personal data, roles, reports they filed, pending one-time secrets (cascades), and their sessions.
+personal data, roles, reports they filed, pending one-time secrets and linked sign-in providers
+(cascades), and their sessions.
 The moderation audit log keeps the actor's name as written at the time (an accountability record).
 """
 

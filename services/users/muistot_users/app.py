@@ -4,10 +4,10 @@ from fastapi import FastAPI
 
 from muistot.app import create_service_app
 from muistot.settings import Settings
-from muistot_users.routes import content, email, password, privacy, profile, sessions, username
+from muistot_users.routes import content, email, password, privacy, profile, providers, sessions, username
 
 ROUTERS = [profile.router, username.router, email.router, password.router, sessions.router, content.router,
-           privacy.router]
+           privacy.router, providers.router]
 # The largest body here is a short JSON object (personal data, a password).
 BODY_LIMIT = 64 * 1024
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from muistot import identities
 from muistot.db.engine import utcnow
 from muistot.db.tables import audit_log, images, memories, projects, reports, sites, superusers, user_personal_data
 from muistot.sessions import SessionInfo
@@ -86,5 +87,9 @@ async def build_export(conn: AsyncConnection, user_id: int, sessions: list[Sessi
         "reports": await _reports(conn, user_id),
         "images": uploaded,
         "pending_requests": await one_time_secrets.outstanding(conn, user_id),
+        "sign_in_providers": [{"provider": identity.provider, "issuer": identity.issuer, "subject": identity.subject,
+                               "email": identity.email, "linked_at": identity.linked_at,
+                               "last_used_at": identity.last_used_at}
+                              for identity in await identities.linked(conn, user_id)],
         "moderation_actions": actions,
     }

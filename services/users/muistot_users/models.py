@@ -27,6 +27,16 @@ def alpha3_country(value: str) -> str:
     return str(found.alpha_3)
 
 
+class LinkedProvider(BaseModel):
+    """A provider the person signs in with (`user_identities`)."""
+
+    provider: str
+    label: str
+    email: str | None = None  # the address the provider gave when it was linked
+    linked_at: dt.datetime
+    last_used_at: dt.datetime
+
+
 class UserData(BaseModel):
     """`GET /me`. Null fields are left out of the answer."""
 
@@ -41,6 +51,8 @@ class UserData(BaseModel):
     # Not in the original: tells the frontend whether a password change or account deletion
     # must ask for the current password.
     has_password: bool = False
+    # Not in the original either: the OpenID Connect providers linked to the account.
+    providers: list[LinkedProvider] = []
 
 
 class PatchUser(Body):

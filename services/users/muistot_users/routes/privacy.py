@@ -3,7 +3,8 @@
 Deletion needs a fresh confirmation besides the session: the current password in the JSON body
 (`{"password": "…"}`) for an account that has one, or the code mailed by `delete-request`
 (`?token=<code>`; the mail also carries a `#account-delete:token=<code>` link). The code has 8
-digits, lives 30 minutes, and dies after a few wrong tries.
+digits, lives 30 minutes, and dies after a few wrong tries. An account with neither a password nor
+an address (it signs in only with a provider) confirms with a sign-in at most MUISTOT_REAUTH_SECONDS old.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from muistot_users.account_deletion import affected_projects, delete_account
 from muistot_users.export import build_export
 from muistot_users.models import AccountDeletion
 from muistot_users.profile import load_account, usable_password
-from muistot_users.step_up import check_current_password
+from muistot_users.step_up import check_current_password, require_recent_sign_in
 
 router = APIRouter(prefix="/me", tags=["privacy"])
 log = logging.getLogger("muistot.users")
@@ -86,9 +87,14 @@ async def delete_my_account(request: Request, maybe_user: MaybeUser,
     async with state.db.connect() as conn:
         account = await load_account(conn, user.user_id)
     has_password = usable_password(account["password_hash"], account["password_confirmed"])
-    if password is None and token is None:
+    # An account that signs in only with a provider has neither a password nor an address for a code:
+    # a fresh sign-in with the provider confirms instead.
+    by_recent_sign_in = password is None and token is None and not has_password and not account["email"]
+    if by_recent_sign_in:
+        require_recent_sign_in(request, user, has_password=False)
+    elif password is None and token is None:
         raise ApiError(403, "Confirmation required", ["password" if has_password else "token"])
-    if password is not None:
+    elif password is not None:
         if not has_password:
             raise ApiError(403, "Wrong password")
         await check_current_password(request, user, account["password_hash"], password)
@@ -98,7 +104,7 @@ async def delete_my_account(request: Request, maybe_user: MaybeUser,
     deleted = False
     async with state.db.transaction() as conn:
         await load_account(conn, user.user_id, for_update=True)
-        if password is not None or await one_time_secrets.redeem(
+        if password is not None or by_recent_sign_in or await one_time_secrets.redeem(
                 conn, user.user_id, one_time_secrets.ACCOUNT_DELETE, str(token)) is not None:
             projects = await affected_projects(conn, user.user_id)
             await delete_account(conn, user.user_id)

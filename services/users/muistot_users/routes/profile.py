@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from muistot import identities
 from muistot.auth import CurrentUser, MaybeUser, signed_in
+from muistot_users import linked_providers
 from muistot_users.models import PatchUser, UserData
 from muistot_users.profile import load_account, load_profile, patch_personal_data
 
@@ -13,9 +15,12 @@ router = APIRouter(prefix="/me", tags=["me"])
 
 @router.get("", response_model=UserData, response_model_exclude_none=True)
 async def get_me(request: Request, user: CurrentUser) -> Response:
-    """The profile: username, e-mail and the personal data that is set (absent fields are omitted)."""
+    """The profile: username, e-mail, the personal data that is set (absent fields are omitted) and the
+    sign-in providers linked to the account."""
     async with request.app.state.db.connect() as conn:
-        profile = UserData(**await load_profile(conn, user.user_id))
+        found = await load_profile(conn, user.user_id)
+        linked = await identities.linked(conn, user.user_id)
+    profile = UserData(**found, providers=linked_providers.shown(request.app.state.settings, linked))
     return Response(profile.model_dump_json(exclude_none=True), media_type="application/json")
 
 
