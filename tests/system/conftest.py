@@ -66,6 +66,10 @@ class RunningStack:
                     hits.append((name, str(entry.get("path"))))
         return hits
 
+    def messages(self, request_id: str, service: str) -> list[str]:
+        """The log messages `service` wrote while answering the request with this id."""
+        return [str(entry.get("message")) for entry in self._entries(service) if entry.get("request_id") == request_id]
+
     def _find(self, request_id: str, path: str) -> str | None:
         for name, logged_path in self.logged(request_id):
             if logged_path == path:

@@ -271,3 +271,51 @@ async def db_rows(settings: Settings, query: Executable) -> list[Any]:
             return list(await conn.execute(query))
     finally:
         await engine.dispose()
+
+
+# --- signing in with an OpenID Connect provider --------------------------------------------------
+
+
+@dataclass
+class ProviderReturn:
+    """Where the callback sent the browser: `#oauth-login:code=…` or `#oauth-error:error=…`."""
+
+    action: str
+    params: dict[str, str]
+    request_id: str
+
+
+def start_provider_sign_in(gateway: httpx.Client, provider: str, ip: str) -> str:
+    """`GET /auth/oauth/{provider}` as the browser navigates there; the provider's authorization URL."""
+    started = gateway.get(f"/auth/oauth/{provider}", headers={"X-Forwarded-For": ip})
+    assert started.status_code == 302, describe(started)
+    return started.headers["location"]
+
+
+def return_from_provider(gateway: httpx.Client, settings: Settings, callback: str, ip: str) -> ProviderReturn:
+    """Follow the provider's redirect to our callback (through the gateway) and read where it sends us."""
+    request_id = secrets.token_hex(16)
+    answered = gateway.get(callback, headers={"X-Forwarded-For": ip, "X-Request-Id": request_id})
+    assert answered.status_code == 302, describe(answered)
+    location = answered.headers["location"]
+    assert location.startswith(f"{settings.public_url}#"), location
+    action, _, query = location.split("#", 1)[1].partition(":")
+    return ProviderReturn(action=action, params=dict(parse_qsl(query, keep_blank_values=True)), request_id=request_id)
+
+
+def exchange_provider_code(gateway: httpx.Client, code: str, ip: str) -> httpx.Response:
+    return gateway.post("/auth/oauth/exchange", json={"code": code}, headers={"X-Forwarded-For": ip})
+
+
+def sign_in_with_provider(gateway: httpx.Client, settings: Settings, provider: str, authorize: Any, sub: str,
+                          ip: str | None = None) -> Session:
+    """The whole sign-in the way a frontend and a person do it: start, the provider's form (`authorize`,
+    e.g. `ProviderProcess.authorize`), our callback, and the exchange of the one-time code."""
+    ip = ip or client_address()
+    callback = authorize(start_provider_sign_in(gateway, provider, ip), sub)
+    returned = return_from_provider(gateway, settings, callback, ip)
+    assert returned.action == "oauth-login", returned
+    exchanged = exchange_provider_code(gateway, returned.params["code"], ip)
+    assert exchanged.status_code == 200, describe(exchanged)
+    assert exchanged.content == b""
+    return Session(email="", token=bearer(exchanged), ip=ip)

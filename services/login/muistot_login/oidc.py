@@ -2,8 +2,9 @@
 authorization URL (PKCE S256, state, nonce), the code exchange and the ID token's validation.
 
 Discovery documents are cached for an hour and key sets for ten minutes, per process. A token
-signed with a key id the cached set lacks makes us fetch the set once more before refusing it:
-that is how a provider's key rotation reaches us without a restart.
+whose key id the cached set lacks, or whose signature the cached key does not verify, makes us
+fetch the set once more before refusing it: that is how a provider's key rotation reaches us
+without a restart.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
-from joserfc.errors import InvalidKeyIdError, JoseError
+from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from pydantic_core import PydanticCustomError
 
@@ -183,7 +184,9 @@ class OidcClient:
         try:
             try:
                 decoded = jwt.decode(id_token, await self._key_set(), algorithms=metadata.algorithms)
-            except InvalidKeyIdError:  # signed with a key newer than our copy of the set: fetch it again
+            except (InvalidKeyIdError, BadSignatureError):
+                # Maybe signed with a key newer than our copy of the set (a token without a key id is
+                # checked against the only key we have): fetch the set again, once.
                 decoded = jwt.decode(id_token, await self._key_set(refresh=True), algorithms=metadata.algorithms)
             claims = CodeIDToken(decoded.claims, decoded.header,
                                  options={"iss": {"essential": True, "value": self.provider.issuer},
