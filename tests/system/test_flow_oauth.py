@@ -184,7 +184,7 @@ def test_an_unverified_address_equal_to_an_account_gets_a_new_account(stack, gat
     stranger = sign_in_with_provider(gateway, stack.settings, "mock", providers.mock.authorize, sub)
     assert me(gateway, stranger)["username"] != me(gateway, owner)["username"]
     assert "email" not in me(gateway, stranger)
-    assert me(gateway, owner)["providers"] == []
+    assert "providers" not in me(gateway, owner)
 
 
 def test_a_verified_address_no_account_has_becomes_the_new_accounts(stack, gateway, mailbox, providers) -> None:
@@ -212,7 +212,7 @@ def test_unlinking_needs_another_way_to_sign_in(stack, gateway, mailbox, provide
     sign_in_with_provider(gateway, stack.settings, "mock", providers.mock.authorize, sub)
     unlinked = gateway.delete("/me/providers/mock", headers=by_mail.headers)
     assert unlinked.status_code == 204, describe(unlinked)
-    assert me(gateway, by_mail)["providers"] == []
+    assert "providers" not in me(gateway, by_mail)
     assert identity_rows(stack.settings, providers.mock.url, sub) == []
     assert gateway.delete("/me/providers/mock", headers=by_mail.headers).status_code == 404
 

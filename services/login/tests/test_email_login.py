@@ -225,7 +225,7 @@ async def test_status_and_oauth(login: httpx.AsyncClient, make_user: Callable[..
     assert (await login.get("/auth/status", headers=user.headers)).status_code == 200
     anonymous = await login.get("/auth/status")
     assert anonymous.status_code == 401 and anonymous.content == b""
-    assert (await login.get("/auth/oauth")).json() == {"oauth_providers": []}
+    assert (await login.get("/auth/oauth")).json() == {"oauth_providers": [], "providers": []}
 
 
 async def test_an_unreachable_name_generator_falls_back_to_the_built_in_one(

@@ -51,8 +51,9 @@ class UserData(BaseModel):
     # Not in the original: tells the frontend whether a password change or account deletion
     # must ask for the current password.
     has_password: bool = False
-    # Not in the original either: the OpenID Connect providers linked to the account.
-    providers: list[LinkedProvider] = []
+    # Not in the original either: the OpenID Connect providers linked to the account (omitted when none,
+    # like every other empty field).
+    providers: list[LinkedProvider] | None = None
 
 
 class PatchUser(Body):

@@ -20,7 +20,7 @@ async def get_me(request: Request, user: CurrentUser) -> Response:
     async with request.app.state.db.connect() as conn:
         found = await load_profile(conn, user.user_id)
         linked = await identities.linked(conn, user.user_id)
-    profile = UserData(**found, providers=linked_providers.shown(request.app.state.settings, linked))
+    profile = UserData(**found, providers=linked_providers.shown(request.app.state.settings, linked) or None)
     return Response(profile.model_dump_json(exclude_none=True), media_type="application/json")
 
 
