@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     namegen_url: str = ""
     # How long the worker retries a mail that has no expiry of its own (a login link has 10 minutes).
     mail_max_age_seconds: int = Field(24 * 3600, ge=60)
+    # The worker's lease on the mail it holds, renewed while it works: after a crash, its mail goes out this
+    # much later through another (or the restarted) worker.
+    mail_lease_seconds: float = Field(10.0, ge=2)
 
     # OpenID Connect providers to sign in with (a JSON list; see `muistot.providers`). None by default.
     oidc_providers: Annotated[list[OidcProvider], NoDecode] = []

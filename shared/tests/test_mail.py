@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import email
 import logging
 import secrets
@@ -9,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from email.policy import default as default_policy
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
@@ -17,7 +20,7 @@ import pytest_asyncio
 from muistot.mail import MailMessage, enqueue
 from muistot.mail.delivery import Courier, backoff
 from muistot.mail.drivers import FileMailer, LogMailer, MailConfigError, SmtpMailer, mailer_from_url
-from muistot.mail.outbox import OUTBOX, RETRY, WORKERS, OutboxCipher, outbox_cipher, processing_key
+from muistot.mail.outbox import OUTBOX, RETRY, WORKERS, OutboxCipher, alive_key, outbox_cipher, processing_key
 from muistot.mail.templates import login_mail, register_mail
 from muistot.redis import RedisClients
 from muistot.settings import Settings
@@ -236,3 +239,91 @@ def test_messages_queued_by_older_code_still_load() -> None:
           '"expires_at": 0.0, "id": "x", "attempts": 0}'
     loaded = MailMessage.from_json(raw)
     assert loaded.to == "a@example.com" and loaded.created_at > 0
+
+
+class StallingMailer:
+    """A driver that takes each message (calls `accepted`) and then hangs, like a worker killed mid-QUIT."""
+
+    name = "stalling"
+
+    def __init__(self, *, accept: bool) -> None:
+        self.accept = accept
+        self.sent: list[str] = []
+        self.hanging = asyncio.Event()
+
+    async def send(self, message: email.message.EmailMessage, accepted: Any) -> None:
+        if self.accept:
+            self.sent.append(str(message["To"]))
+            await accepted()
+        self.hanging.set()
+        await asyncio.Event().wait()  # forever: the task is cancelled, as the process would be killed
+
+
+async def crash_mid_send(courier: Courier, mailer: StallingMailer) -> None:
+    """Run the courier until its mailer hangs, then stop it dead: nothing after that point runs."""
+    task = asyncio.create_task(courier.run_once())
+    await asyncio.wait_for(mailer.hanging.wait(), timeout=30)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    # A killed process renews nothing: its lease simply runs out.
+    await courier.redis.cache.delete(courier.redis.key(alive_key(courier.worker_id)))
+
+
+async def test_a_mail_the_server_took_is_not_sent_again_after_a_crash(redis: RedisClients, cipher: OutboxCipher,
+                                                                       test_settings: Settings,
+                                                                       tmp_path: Path) -> None:
+    hung = StallingMailer(accept=True)
+    await enqueue(redis, message("once@example.com"), test_settings)
+    await crash_mid_send(Courier(redis, hung, SENDER, max_age=3600, cipher=cipher), hung)
+    successor = Courier(redis, FileMailer(tmp_path), SENDER, max_age=3600, cipher=cipher)
+    report = await successor.run_once()
+    assert (report.reclaimed, report.already_sent, report.sent) == (1, 1, 0)
+    assert hung.sent == ["once@example.com"] and read_eml(tmp_path) == []
+    assert await redis.cache.llen(redis.key(OUTBOX)) == 0
+
+
+async def test_a_mail_not_yet_taken_at_a_crash_is_sent_by_the_next_worker(redis: RedisClients,
+                                                                           cipher: OutboxCipher,
+                                                                           test_settings: Settings,
+                                                                           tmp_path: Path) -> None:
+    hung = StallingMailer(accept=False)
+    await enqueue(redis, message("later@example.com"), test_settings)
+    await crash_mid_send(Courier(redis, hung, SENDER, max_age=3600, cipher=cipher), hung)
+    successor = Courier(redis, FileMailer(tmp_path), SENDER, max_age=3600, cipher=cipher)
+    report = await successor.run_once()
+    assert (report.reclaimed, report.already_sent, report.sent) == (1, 0, 1)
+    assert [mail["To"] for mail in read_eml(tmp_path)] == ["later@example.com"]
+
+
+class SlowMailer:
+    name = "slow"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.sent: list[str] = []
+        self.started = asyncio.Event()
+
+    async def send(self, message: email.message.EmailMessage, accepted: Any) -> None:
+        self.started.set()
+        await asyncio.sleep(self.seconds)
+        self.sent.append(str(message["To"]))
+        await accepted()
+
+
+async def test_a_live_worker_keeps_its_lease_through_a_send_longer_than_the_lease(
+        redis: RedisClients, cipher: OutboxCipher, test_settings: Settings, tmp_path: Path) -> None:
+    slow = SlowMailer(seconds=5)
+    busy = Courier(redis, slow, SENDER, max_age=3600, cipher=cipher, lease=3)
+    other = Courier(redis, FileMailer(tmp_path), SENDER, max_age=3600, cipher=cipher, lease=3)
+    await enqueue(redis, message("slow@example.com"), test_settings)
+    sending = asyncio.create_task(busy.run_once())
+    await asyncio.wait_for(slow.started.wait(), timeout=30)
+    reclaimed = 0
+    while not sending.done():
+        reclaimed += (await other.run_once()).reclaimed
+        await asyncio.sleep(0.5)
+    assert (await sending).sent == 1
+    assert reclaimed == 0 and read_eml(tmp_path) == [] and slow.sent == ["slow@example.com"]
+    # The lease is short: a worker that stops renewing it lets go of its mail within a lease.
+    assert 0 < await redis.cache.pttl(redis.key(alive_key(busy.worker_id))) <= 3000

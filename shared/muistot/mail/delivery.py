@@ -7,16 +7,28 @@ MUISTOT_MAIL_MAX_AGE_SECONDS for mail without one.
 
 Entries are decrypted here and re-encrypted (fresh nonce) when a failed message goes to the retry set;
 an entry that cannot be decrypted (e.g. MUISTOT_IDENTITY_SECRET changed) is logged by id and dropped.
+
+A crash of the worker loses nothing, delays little and sends nothing twice:
+- the mail a worker holds stays in its processing list under a lease (`mail:alive:<worker>`,
+  MUISTOT_MAIL_LEASE_SECONDS) that it renews while it works, also in the middle of a slow send; once
+  a dead worker's lease lapses, the next round of any worker puts its mail back in the outbox, so a
+  mail in hand at a crash goes out a lease later, not a minute later;
+- the moment the mail server has taken a message (its answer to DATA, before QUIT), the worker marks
+  its id as sent (`mail:sent:<id>`), and a marked message found again after a crash is not sent again.
+  Only a crash between the server's answer and that one Redis write can still send a mail twice.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from redis.exceptions import WatchError
+from redis.exceptions import RedisError, WatchError
 
 from muistot.mail.drivers import Mailer, mailer_from_url
 from muistot.mail.mime import to_email
@@ -29,6 +41,7 @@ from muistot.mail.outbox import (
     alive_key,
     outbox_cipher,
     processing_key,
+    sent_key,
 )
 from muistot.redis import RedisClients
 from muistot.settings import Settings
@@ -37,7 +50,7 @@ log = logging.getLogger("muistot.mail.delivery")
 
 BACKOFF_BASE = 5.0
 BACKOFF_MAX = 600.0
-HEARTBEAT_SECONDS = 60
+LEASE_SECONDS = 10.0  # MUISTOT_MAIL_LEASE_SECONDS
 BATCH = 50
 BUDGET_SECONDS = 5.0
 
@@ -53,6 +66,7 @@ class DeliveryReport:
     failed: int = 0
     dropped: int = 0
     reclaimed: int = 0
+    already_sent: int = 0
 
 
 @dataclass
@@ -64,12 +78,14 @@ class Courier:
     sender: str
     max_age: float
     cipher: OutboxCipher
+    lease: float = LEASE_SECONDS
     worker_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @classmethod
     def from_settings(cls, redis: RedisClients, settings: Settings) -> Courier:
         return cls(redis=redis, mailer=mailer_from_url(settings.mail_url), sender=settings.mail_sender,
-                   max_age=settings.mail_max_age_seconds, cipher=outbox_cipher(settings.identity_secret))
+                   max_age=settings.mail_max_age_seconds, cipher=outbox_cipher(settings.identity_secret),
+                   lease=settings.mail_lease_seconds)
 
     def _k(self, name: str) -> str:
         return self.redis.key(name)
@@ -78,23 +94,52 @@ class Courier:
         report = DeliveryReport()
         await self.heartbeat()
         report.reclaimed = await self.reclaim_dead_workers()
+        await self._requeue_own_leftovers()
         await self.promote_due_retries(now)
         started = time.monotonic()
         cache = self.redis.cache
-        for _ in range(BATCH):
-            raw = await cache.lmove(self._k(OUTBOX), self._k(processing_key(self.worker_id)), "RIGHT", "LEFT")
-            if raw is None:
-                break
-            await self._deliver(raw, report, now)
-            if time.monotonic() - started > BUDGET_SECONDS:
-                break
+        async with self._lease_kept():
+            for _ in range(BATCH):
+                raw = await cache.lmove(self._k(OUTBOX), self._k(processing_key(self.worker_id)), "RIGHT", "LEFT")
+                if raw is None:
+                    break
+                await self._deliver(raw, report, now)
+                if time.monotonic() - started > BUDGET_SECONDS:
+                    break
         return report
 
     async def heartbeat(self) -> None:
+        """Take (or renew) this worker's lease on the mail it holds."""
         async with self.redis.cache.pipeline(transaction=True) as pipe:
-            pipe.set(self._k(alive_key(self.worker_id)), b"1", ex=HEARTBEAT_SECONDS)
+            pipe.set(self._k(alive_key(self.worker_id)), b"1", px=int(self.lease * 1000))
             pipe.sadd(self._k(WORKERS), self.worker_id)
             await pipe.execute()
+
+    @contextlib.asynccontextmanager
+    async def _lease_kept(self) -> AsyncIterator[None]:
+        """Renew the lease three times per term while delivering, however long one send takes."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self.lease / 3)
+                try:
+                    await self.heartbeat()
+                except RedisError as exc:
+                    log.warning("could not renew the mail lease: %s", type(exc).__name__)
+
+        renewing = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+
+    async def _requeue_own_leftovers(self) -> None:
+        """Mail this worker took but did not finish (a Redis error mid-round) goes back to the outbox."""
+        cache = self.redis.cache
+        while await cache.lmove(self._k(processing_key(self.worker_id)), self._k(OUTBOX), "LEFT", "RIGHT"):
+            pass
 
     async def reclaim_dead_workers(self) -> int:
         """Put the mail a crashed worker was holding back into the outbox."""
@@ -157,9 +202,30 @@ class Courier:
             report.dropped += 1
             await self._done(raw)
             return
+        marker = self._k(sent_key(message.id))
+        if await self.redis.cache.exists(marker):
+            log.warning("mail %s (%s) was sent before its worker stopped; not sending it again", message.id,
+                        message.kind)
+            report.already_sent += 1
+            await self._done(raw)
+            return
+        taken = False
+
+        async def accepted() -> None:
+            nonlocal taken
+            taken = True
+            # Kept as long as a copy of the message could still come back for delivery.
+            await self.redis.cache.set(marker, b"1", ex=max(60, int(deadline - moment) + 60))
+
         try:
-            await self.mailer.send(to_email(message, self.sender))
+            await self.mailer.send(to_email(message, self.sender), accepted)
         except Exception as exc:  # any driver failure is retried; the reason is logged
+            if taken:  # the server has it; only our bookkeeping failed: never send it again
+                log.error("mail %s (%s) was sent, but recording it failed: %s", message.id, message.kind,
+                          type(exc).__name__)
+                report.sent += 1
+                await self._done(raw)
+                return
             message.attempts += 1
             delay = backoff(message.attempts)
             log.warning("mail %s (%s) attempt %d via %s failed: %s: %s; retrying in %.0f s",

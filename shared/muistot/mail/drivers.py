@@ -6,7 +6,9 @@
 - `file:///dir`: one `.eml` file per message, for development and tests.
 - `log://`: logs recipient and subject only; never bodies, so never links or tokens.
 
-Drivers only send; retries and expiry belong to the worker (`muistot.mail.delivery`).
+Drivers only send; retries and expiry belong to the worker (`muistot.mail.delivery`). A driver calls
+`accepted()` the moment the message is out of our hands (the SMTP server's answer to DATA, the file
+in place), before it closes anything, so the worker records the delivery as early as it can.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
@@ -29,11 +32,18 @@ class MailConfigError(ValueError):
     """MUISTOT_MAIL_URL cannot be used."""
 
 
+Accepted = Callable[[], Awaitable[None]]
+
+
+async def _nothing() -> None:
+    return None
+
+
 class Mailer(Protocol):
     name: str
 
-    async def send(self, message: EmailMessage) -> None:
-        """Deliver one message or raise (any exception counts as a failed attempt)."""
+    async def send(self, message: EmailMessage, accepted: Accepted = _nothing) -> None:
+        """Deliver one message or raise (any exception before `accepted()` counts as a failed attempt)."""
 
 
 def _flag(query: dict[str, list[str]], name: str) -> bool | None:
@@ -74,11 +84,14 @@ class SmtpMailer:
         except ValueError:
             raise MailConfigError("MUISTOT_MAIL_URL: timeout must be a number of seconds") from None
 
-    async def send(self, message: EmailMessage) -> None:
-        await aiosmtplib.send(
-            message, hostname=self.host, port=self.port, username=self.username, password=self.password,
+    async def send(self, message: EmailMessage, accepted: Accepted = _nothing) -> None:
+        client = aiosmtplib.SMTP(
+            hostname=self.host, port=self.port, username=self.username, password=self.password,
             use_tls=self.implicit_tls, start_tls=self.start_tls, validate_certs=self.validate_certs,
             timeout=self.timeout)
+        async with client:  # connects (STARTTLS, AUTH); leaving it sends QUIT
+            await client.send_message(message)
+            await accepted()  # the server has taken it: before QUIT, whose answer we may never see
 
 
 class FileMailer:
@@ -96,15 +109,17 @@ class FileMailer:
         partial.replace(target)  # readers never see half a file
         return target
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage, accepted: Accepted = _nothing) -> None:
         await asyncio.to_thread(self._write, message)
+        await accepted()
 
 
 class LogMailer:
     name = "log"
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage, accepted: Accepted = _nothing) -> None:
         log.info("mail to %s: %s", message["To"], message["Subject"])
+        await accepted()
 
 
 def mailer_from_url(url: str) -> Mailer:

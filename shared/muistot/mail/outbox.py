@@ -6,8 +6,10 @@ useless after its token has expired); every failure and every drop is logged.
 Keys (cache Redis, under the deployment prefix):
 - `mail:outbox` list: queued messages (LPUSH here, the worker takes from the right: FIFO);
 - `mail:processing:<worker>` list: what one worker is delivering (LMOVE from the outbox, so a
-  message in hand survives a crash); `mail:alive:<worker>` is that worker's heartbeat and
+  message in hand survives a crash); `mail:alive:<worker>` is that worker's lease on it and
   `mail:workers` the set of worker ids, so a live worker hands a dead one's messages back;
+- `mail:sent:<id>`: set the moment the mail server took a message, so a copy found after a crash is
+  not sent again;
 - `mail:retry` sorted set: failed messages scored by the time of their next attempt.
 
 Every entry under those keys is encrypted (the bodies hold one-time login links and codes): AES-GCM
@@ -48,6 +50,10 @@ def processing_key(worker_id: str) -> str:
 
 def alive_key(worker_id: str) -> str:
     return f"mail:alive:{worker_id}"
+
+
+def sent_key(mail_id: str) -> str:
+    return f"mail:sent:{mail_id}"
 
 
 @dataclass
