@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
+
+from redis.exceptions import RedisError
 
 from muistot.db.engine import create_engine
 from muistot.redis import RedisClients
@@ -56,8 +59,21 @@ async def check_redis(settings: Settings, wait: float = 0) -> None:
     clients = RedisClients.from_settings(settings)
     try:
         error = await _retry(clients.ping, wait)
+        persists = await sessions_persist(clients) if error is None and settings.env == "prod" else None
     finally:
         await clients.close()
     if error is not None:
         raise ConfigError(f"cannot reach Redis at {redact_url(settings.session_redis_url)}: "
                           f"{str(error).splitlines()[0]}")
+    if persists is False:
+        print(f"muistot: warning: the session Redis at {redact_url(settings.session_redis_url)} keeps no "
+              "append-only file (appendonly no): a restart of it ends every session", file=sys.stderr)
+
+
+async def sessions_persist(clients: RedisClients) -> bool | None:
+    """Whether the session Redis writes an append-only file; None when it will not say (INFO disabled)."""
+    try:
+        info = await clients.sessions.info("persistence")
+    except RedisError:
+        return None
+    return bool(int(info.get("aof_enabled", 0)))

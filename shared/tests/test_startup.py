@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,46 @@ def test_default_redis_is_the_embedded_one_of_make_run(tmp_path, monkeypatch):
     monkeypatch.delenv("MUISTOT_REDIS_URL", raising=False)
     clean = Settings(_env_file=None, var_dir=tmp_path)
     assert clean.redis_url == f"redis://127.0.0.1:{DEFAULT_PORT}/0"
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of our own, without persistence, on a free port (never the shared one)."""
+    from muistot.testing.ports import free_port
+
+    port = free_port()
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    try:
+        import redis
+
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield client, f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.kill()
+        server.wait()
+
+
+async def test_production_warns_when_the_session_redis_would_forget_sessions(tmp_path, private_redis, capsys):
+    from muistot.settings import Settings
+    from muistot.startup import check_redis
+
+    client, url = private_redis
+    settings = Settings(_env_file=None, var_dir=tmp_path, env="prod", redis_url=url)
+    await check_redis(settings)
+    warning = capsys.readouterr().err.strip().splitlines()
+    assert len(warning) == 1 and warning[0].startswith("muistot: warning: the session Redis")
+    assert "appendonly no" in warning[0]
+    client.config_set("appendonly", "yes")
+    await check_redis(settings)
+    assert capsys.readouterr().err == ""
+    # Development does not ask.
+    client.config_set("appendonly", "no")
+    await check_redis(settings.model_copy(update={"env": "dev"}))
+    assert capsys.readouterr().err == ""
