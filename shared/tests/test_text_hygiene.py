@@ -47,6 +47,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], list[str]]] = [
     ("users", "POST", "/me/email/confirm", {"params": {"token": ESC}}, ["token"]),
     ("users", "DELETE", "/me/account", {"params": {"token": f"123{ESC}456"}}, ["token"]),
     ("users", "DELETE", "/me/sessions/x%1By", {}, ["session_id"]),
+    ("users", "DELETE", "/me/providers/x%1By", {}, ["provider"]),
 ]
 ANONYMOUS_CASES: list[tuple[str, str, str, dict[str, Any], list[str]]] = [
     ("login", "POST", "/auth/password", {"json": {"username": f"Some{ESC}", "password": "guess"}}, ["username"]),
@@ -56,6 +57,8 @@ ANONYMOUS_CASES: list[tuple[str, str, str, dict[str, Any], list[str]]] = [
     ("login", "POST", "/auth/email/exchange", {"params": {"user": ESC, "token": "t"}}, ["user"]),
     ("login", "POST", "/auth/email/exchange", {"params": {"user": "Someone", "token": ESC}}, ["token"]),
     ("login", "POST", "/auth/confirm", {"params": {"user": "Someone", "token": f"12{ESC}"}}, ["token"]),
+    ("login", "GET", "/auth/oauth/x%1By", {}, ["provider"]),
+    ("login", "POST", "/auth/oauth/exchange", {"json": {"code": f"code{ESC}"}}, ["code"]),
 ]
 
 

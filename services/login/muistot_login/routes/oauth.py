@@ -26,6 +26,7 @@ from muistot.content.urls import location
 from muistot.errors import ApiError
 from muistot.ratelimit import TooManyRequests
 from muistot.settings import Settings
+from muistot.validation import PlainText
 from muistot_login import accounts, limits, oauth_flow
 from muistot_login.models import ProviderCodeExchange, ProviderInfo, ProviderList
 from muistot_login.oidc import CodeRejected, InvalidIdToken, OidcClient, ProviderUnavailable
@@ -81,7 +82,7 @@ async def oauth_providers(request: Request) -> ProviderList:
             responses={302: {"description": "To the provider's sign-in page"},
                        404: {"description": "Unknown provider"}, 429: {"description": "Too many requests"},
                        503: {"description": "Provider unavailable"}})
-async def start(request: Request, provider: Annotated[str, Path(max_length=64)]) -> Response:
+async def start(request: Request, provider: Annotated[PlainText, Path(max_length=64)]) -> Response:
     """Start signing in with `provider`: a browser navigation, answered with a redirect to it."""
     client = _client(request, provider)
     if client is None:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from muistot.auth import MaybeUser, signed_in
+from muistot.validation import PlainText
 from muistot_users import linked_providers
 
 router = APIRouter(prefix="/me", tags=["me"])
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/me", tags=["me"])
     409: {"description": "No other way to sign in (no e-mail address, password or other provider)"},
 })
 async def unlink_provider(request: Request, maybe_user: MaybeUser,
-                          provider: Annotated[str, Path(max_length=64)]) -> Response:
+                          provider: Annotated[PlainText, Path(max_length=64)]) -> Response:
     user = signed_in(maybe_user)
     async with request.app.state.db.transaction() as conn:
         await linked_providers.unlink(conn, request.app.state.settings, user.user_id, provider)
