@@ -86,6 +86,8 @@ class Bench:
         self.reference: ReferenceGateway | None = None
         self.running: subprocess.Popen[bytes] | None = None
         self.counts: dict[str, int] = {}
+        self.load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
+        self.load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     # --- set-up --------------------------------------------------------------------------------
 
@@ -245,21 +247,27 @@ class Bench:
         idle = self.idle_snapshot()
         self.say(f"stack idle: RSS {idle.rss_mib:.0f} MiB, PSS {idle.pss_mib:.0f} MiB over "
                  f"{len(idle.processes)} processes")
+        self.load_before = os.getloadavg()
+        if self.load_before[0] > 1.0:
+            self.say(f"note: the machine is busy (load average {self.load_before[0]:.1f}); figures will be noisy")
         self.sampler.start()
         measured = []
         for connections in CONNECTIONS:
-            for case in all_cases:
-                self.wrk_run(case, connections, CASE_WARMUP_SECONDS)
-                runs = []
-                for attempt in range(1, RUNS + 1):
+            # The two runs of a case are a whole pass apart, so that one burst of other work on the
+            # machine cannot spoil both (the reference lines' included).
+            runs: dict[str, list[WrkResult]] = {case.id: [] for case in all_cases}
+            for attempt in range(1, RUNS + 1):
+                for case in all_cases:
+                    self.wrk_run(case, connections, CASE_WARMUP_SECONDS)
                     result = self.wrk_run(case, connections, self.seconds)
-                    runs.append(result)
+                    runs[case.id].append(result)
                     errors = f", {result.non2xx if result.not_created is None else result.not_created} non-2xx" \
                              f", {result.timeouts} timeouts"
                     self.say(f"{case.id:16} c{connections:<3} run {attempt}/{RUNS}: {result.ok_rps:9,.0f} req/s, "
                              f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms{errors}")
-                measured.append(Measured(case, connections, tuple(runs)))
+            measured += [Measured(case, connections, tuple(runs[case.id])) for case in all_cases]
         self.sampler.stop()
+        self.load_after = os.getloadavg()
         loaded = self.sampler.peak or idle
         return measured, MemoryFigures(idle=idle, loaded=loaded)
 
@@ -380,8 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(rows, memory))
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(document(rows, memory, seconds=seconds, dataset=bench.counts), indent=2,
-                                      ensure_ascii=False) + "\n", encoding="utf-8")
+    result = document(rows, memory, seconds=seconds, dataset=bench.counts,
+                      load={"before": bench.load_before, "after": bench.load_after})
+    args.output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nbench: wrote {args.output}")
     return 0
 

@@ -130,7 +130,7 @@ def table(rows: Sequence[Measured], memory: MemoryFigures) -> str:
 
 
 def document(rows: Sequence[Measured], memory: MemoryFigures, *, seconds: float,
-             dataset: dict[str, int]) -> dict[str, Any]:
+             dataset: dict[str, int], load: dict[str, Sequence[float]] | None = None) -> dict[str, Any]:
     """`{"cases": [...], "rss_mib": {"idle", "loaded"}}` as the issue asks, and more beside it."""
     return {
         "cases": [row.entry() for row in rows],
@@ -153,6 +153,8 @@ def document(rows: Sequence[Measured], memory: MemoryFigures, *, seconds: float,
                  for row in rows],
         "bench_seconds": seconds,
         "cpus": os.cpu_count(),
+        # 1-, 5- and 15-minute load averages when the measured runs began and ended: other work on the machine.
+        "load_average": {key: [round(value, 2) for value in values] for key, values in (load or {}).items()},
         "dataset": dataset,
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
