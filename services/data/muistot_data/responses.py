@@ -1,4 +1,4 @@
-"""JSON responses of reads, served from the anonymous response cache when possible."""
+"""JSON responses of reads, served from the response cache when the caller's view is a shared one."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import Request
 from fastapi.responses import Response
 
-from muistot.content.cache import SIGNED_IN, SLOT, Hit, ResponseCache, Slot
+from muistot.content.cache import SLOT, Hit, ResponseCache, Slot
 from muistot.identity import Principal
 from muistot_data.models import Output
 
@@ -19,19 +19,20 @@ def json_response(body: bytes, media_type: str = JSON) -> Response:
 
 
 async def read_response(request: Request, user: Principal | None, build: Callable[[], Awaitable[Output]],
-                        media_type: str = JSON, *, shares_view: bool = False) -> Response:
+                        media_type: str = JSON, *, shared: str | None = None) -> Response:
     """Build the body, or take it from the cache when the caller's view is one many people share.
 
     Hits usually never get here: `muistot.content.cache.ReadCache` answers them first and hands an anonymous
-    miss its slot. A signed-in caller whose view is shared (`Viewer.shares_view`) is looked up again here,
+    miss its slot. A signed-in caller whose view is that of an audience (`shared`: `ANONYMOUS` when the body
+    is the same for everyone who may read it, `SIGNED_IN` for `Chain.shares_view`) is looked up again here,
     once the chain query has confirmed who they are.
     """
     cache: ResponseCache = request.app.state.response_cache
     slot: Hit | Slot | None = None
     if user is None:
         slot = request.scope.get(SLOT)
-    elif shares_view:
-        slot = await cache.lookup(request.scope, SIGNED_IN)
+    elif shared is not None:
+        slot = await cache.lookup(request.scope, shared)
         if isinstance(slot, Hit):
             return Response(slot.body, media_type=slot.media_type.decode())
     body = (await build()).to_json()

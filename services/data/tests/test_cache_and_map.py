@@ -6,7 +6,6 @@ from redis.asyncio import Redis
 
 from muistot.content.cache import ResponseCache
 from muistot.db.engine import Database, create_engine
-from muistot.db.tables import project_moderators
 from muistot.redis import RedisClients
 from muistot.testing.plugin import CLOSED_MYSQL_URL
 
@@ -77,42 +76,6 @@ async def test_cached_reads_need_no_database(data, world, content, test_settings
     finally:
         await state.db.dispose()
         state.db = working
-
-
-async def test_signed_in_people_without_role_or_content_share_one_cached_view(data, world, content, make_user):
-    site, site_id = await content.site(world.project_id)
-    memory = await content.memory(site_id)
-    path = f"/projects/{world.project}/sites/{site}/memories"
-    stranger, another = await make_user(), await make_user()
-    first = (await data.get(path, headers=stranger.headers)).json()
-    assert [(m["id"], m["own"]) for m in first["items"]] == [(memory, False)]
-    # Written behind the service's back (no invalidation): a second stranger gets the shared entry.
-    hidden = await content.memory(site_id)
-    assert (await data.get(path, headers=another.headers)).json() == first
-    # The project's staff and people with content of their own never get it.
-    assert {m["id"] for m in (await data.get(path, headers=world.admin.headers)).json()["items"]} == {memory, hidden}
-    await content.memory(site_id, author=world.owner, state="pending")
-    owned = (await data.get(path, headers=world.owner.headers)).json()["items"]
-    assert len(owned) == 3 and [m["own"] for m in owned] == [False, False, True]
-    # A stranger who comments owns content from then on: their next read is theirs, with the pending comment.
-    created = await data.post(f"{path}/{memory}/comments", json={"comment": "Hei"}, headers=stranger.headers)
-    assert created.status_code == 201
-    comments = (await data.get(f"{path}/{memory}/comments", headers=stranger.headers)).json()["items"]
-    assert [(c["comment"], c["own"]) for c in comments] == [("Hei", True)]
-    assert (await data.get(f"{path}/{memory}/comments", headers=another.headers)).json() == {"items": []}
-    # The write invalidated the shared entry, so the second stranger now sees the memory added behind its back.
-    assert {m["id"] for m in (await data.get(path, headers=another.headers)).json()["items"]} == {memory, hidden}
-
-
-async def test_a_role_granted_takes_effect_at_once_over_the_shared_view(data, world, content, make_user):
-    site, site_id = await content.site(world.project_id)
-    pending = await content.memory(site_id, state="pending")
-    path = f"/projects/{world.project}/sites/{site}/memories"
-    person = await make_user()
-    assert (await data.get(path, headers=person.headers)).json() == {"items": []}
-    async with data.app.state.db.transaction() as conn:  # granted in the database, no cache invalidation
-        await conn.execute(project_moderators.insert().values(project_id=world.project_id, user_id=person.id))
-    assert [m["id"] for m in (await data.get(path, headers=person.headers)).json()["items"]] == [pending]
 
 
 async def test_nearest_in_any_hemisphere(data, content, world):

@@ -23,7 +23,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, exists, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot.content.ids import in_db_range
@@ -51,19 +51,13 @@ NOT_ENOUGH_PRIVILEGES = "Not enough privileges"
 class Viewer:
     """The caller and their live role in one project.
 
-    `owns_content` (known when the chain was loaded for a read) says whether the caller wrote any site,
-    memory or comment of the project.
+    `owns_in_scope` (known when the chain was loaded for a read, see `Scope`) says whether anything the read
+    can show is the caller's own.
     """
 
     user: Principal | None
     role: Role
-    owns_content: bool | None = None
-
-    @property
-    def shares_view(self) -> bool:
-        """A signed-in person with no role and no content in the project sees exactly what every other such
-        person sees (published content, `own: false` everywhere): that view can be cached and shared."""
-        return self.user is not None and self.role == Role.user and self.owns_content is False
+    owns_in_scope: bool | None = None
 
     @property
     def user_id(self) -> int | None:
@@ -167,6 +161,20 @@ class Chain:
     def owns_target(self) -> bool:
         target = self.target
         return not isinstance(target, ProjectRow) and self.viewer.owns(owner_of(target))
+
+    @property
+    def public(self) -> bool:
+        """Everyone, anonymous callers included, may read every link of the chain."""
+        return self.project.public() and all(is_published(link.state) for link in self.links[1:])
+
+    @property
+    def shares_view(self) -> bool:
+        """A signed-in person without a role in the project who owns nothing the read can show sees, of a public
+        chain, exactly what every other such person sees (published content, `own: false` everywhere): that
+        view can be cached and shared. Needs the chain loaded with `reading`."""
+        viewer = self.viewer
+        return (viewer.user is not None and viewer.role == Role.user and viewer.owns_in_scope is False
+                and self.public)
 
     # -- the rules -------------------------------------------------------------------------------
 
@@ -284,30 +292,50 @@ def _role_columns() -> list[Any]:
     ]
 
 
-def _ownership_column() -> Any:
-    """Whether `viewer_id` wrote any site, memory or comment of the chain's project (indexed by author).
+class Scope(enum.Enum):
+    """What of the caller's own a read can show (as `own` flags, or unpublished items only they see).
 
-    Aliased tables, so the subqueries do not correlate with the chain's own site, memory and comment.
+    Named by what the URL reads: a project shows nobody's items; its site list shows sites; a site, or its
+    memories, show the site, its memories and their comments; a memory, or its comments, show the memory and
+    its comments; a comment only itself.
     """
+
+    nothing = "nothing"
+    project_sites = "project_sites"
+    site = "site"
+    memory = "memory"
+    comment = "comment"
+
+
+def _owned_below_column(scope: Scope) -> Any:
+    """Whether `viewer_id` wrote anything under the chain's deepest link that the read can show (indexed by
+    author). The links themselves are checked from the chain's rows. Aliased tables, so the subqueries do not
+    correlate with the chain's own site, memory and comment."""
     viewer = bindparam("viewer_id")
     site, memory, comment = sites.alias("own_s"), memories.alias("own_m"), comments.alias("own_c")
-    in_project = site.c.project_id == projects.c.id
-    own_site = select(site.c.id).where(in_project, site.c.creator_id == viewer)
-    own_memory = select(memory.c.id).join(site, site.c.id == memory.c.site_id).where(in_project,
-                                                                                      memory.c.user_id == viewer)
-    own_comment = (select(comment.c.id).join(memory, memory.c.id == comment.c.memory_id)
-                   .join(site, site.c.id == memory.c.site_id).where(in_project, comment.c.user_id == viewer))
-    return or_(own_site.exists(), own_memory.exists(), own_comment.exists()).label("owns_content")
+    if scope is Scope.project_sites:
+        owned = select(site.c.id).where(site.c.project_id == projects.c.id, site.c.creator_id == viewer).exists()
+    elif scope is Scope.site:
+        own_memory = select(memory.c.id).where(memory.c.site_id == sites.c.id, memory.c.user_id == viewer)
+        own_comment = (select(comment.c.id).join(memory, memory.c.id == comment.c.memory_id)
+                       .where(memory.c.site_id == sites.c.id, comment.c.user_id == viewer))
+        owned = or_(own_memory.exists(), own_comment.exists())
+    elif scope is Scope.memory:
+        owned = select(comment.c.id).where(comment.c.memory_id == memories.c.id, comment.c.user_id == viewer).exists()
+    else:
+        owned = literal(False)
+    return owned.label("owned_below")
 
 
 @cache
-def _chain_statement(depth: int, with_ownership: bool) -> Any:
-    """Project → site → memory → comment (as deep as `depth`), plus the caller's role, in one statement.
+def _chain_statement(depth: int, scope: Scope | None) -> Any:
+    """Project → site → memory → comment (as deep as `depth`), plus the caller's role (and, for a read, what
+    they own in its `scope`), in one statement.
 
     Built once per shape and executed with parameters, so no request builds or compiles SQL.
     """
     s, m, c = sites.c, memories.c, comments.c
-    columns = _project_columns() + _role_columns() + ([_ownership_column()] if with_ownership else [])
+    columns = _project_columns() + _role_columns() + ([_owned_below_column(scope)] if scope is not None else [])
     joined: Any = projects
     if depth >= 1:
         columns += [s.id.label("s_id"), s.name.label("s_name"), s.state.label("s_state"),
@@ -323,19 +351,6 @@ def _chain_statement(depth: int, with_ownership: bool) -> Any:
     return select(*columns).select_from(joined).where(projects.c.name_key == bindparam("project_key"))
 
 
-STANDING_IN_PROJECT = (select(*_role_columns(), _ownership_column())
-                       .where(projects.c.name_key == bindparam("project_key")))
-
-
-async def shares_view_in(conn: AsyncConnection, user: Principal, project: str) -> bool | None:
-    """`Viewer.shares_view` of a person in a project named by its id, in one indexed statement, without loading
-    the chain; None when there is no such project."""
-    row = (await conn.execute(STANDING_IN_PROJECT, {"project_key": fold(project), "viewer_id": user.user_id})).first()
-    if row is None:
-        return None
-    return _role_of(user, row) == Role.user and not row.owns_content
-
-
 def _role_of(user: Principal | None, row: Any) -> Role:
     if user is None:
         return Role.anonymous
@@ -347,11 +362,12 @@ def _role_of(user: Principal | None, row: Any) -> Role:
 
 
 async def load_chain(conn: AsyncConnection, user: Principal | None, project: str, site: str | None = None,
-                     memory: int | None = None, comment: int | None = None, *, reading: bool = False) -> Chain:
+                     memory: int | None = None, comment: int | None = None, *,
+                     reading: Scope | None = None) -> Chain:
     """Fetch project → site → memory → comment named in a URL, and the caller's role in the project.
 
     404 `"<Type> not found"` for the first link that does not exist (for everyone, staff included).
-    `reading` also asks whether a signed-in caller wrote anything in the project (`Viewer.shares_view`).
+    `reading` also asks whether a signed-in caller owns anything in that scope (`Chain.shares_view`).
     """
     depth = 3 if comment is not None else 2 if memory is not None else 1 if site is not None else 0
     # An id no row can have is bound as 0, which no row has either, so the statement keeps its shape.
@@ -359,8 +375,8 @@ async def load_chain(conn: AsyncConnection, user: Principal | None, project: str
               "site_key": fold(site) if site is not None else None,
               "memory_id": memory if memory is not None and in_db_range(memory) else 0,
               "comment_id": comment if comment is not None and in_db_range(comment) else 0}
-    with_ownership = reading and user is not None
-    row = (await conn.execute(_chain_statement(depth, with_ownership), params)).first()
+    scope = reading if user is not None else None
+    row = (await conn.execute(_chain_statement(depth, scope), params)).first()
     if row is None:
         raise not_found("Project")
     project_row = ProjectRow(id=row.id, name=row.name, default_language=row.default_language,
@@ -382,5 +398,17 @@ async def load_chain(conn: AsyncConnection, user: Principal | None, project: str
         if row.c_id is None:
             raise not_found("Comment")
         comment_row = CommentRow(id=row.c_id, memory_id=row.m_id, user_id=row.c_user, state=row.c_state)
-    viewer = Viewer(user, _role_of(user, row), bool(row.owns_content) if with_ownership else None)
+    owns_in_scope = None
+    if scope is not None:
+        owns_in_scope = bool(row.owned_below) or any(
+            user is not None and owner_of(link) == user.user_id for link in (site_row, memory_row, comment_row)
+            if link is not None and _shown(link, scope))
+    viewer = Viewer(user, _role_of(user, row), owns_in_scope)
     return Chain(viewer, project_row, site_row, memory_row, comment_row)
+
+
+def _shown(link: Item, scope: Scope) -> bool:
+    """Whether a read of this scope shows this link of the chain itself (a memory read shows its memory,
+    not its site)."""
+    depth = {Scope.nothing: 0, Scope.project_sites: 0, Scope.site: 1, Scope.memory: 2, Scope.comment: 3}[scope]
+    return {SiteRow: 1, MemoryRow: 2, CommentRow: 3}[type(link)] >= depth > 0

@@ -29,9 +29,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from muistot import identity
 from muistot.asgi import send_response
-from muistot.content import generations
-from muistot.content.access import shares_view_in
+from muistot.content import access, generations
 from muistot.content.language import read_language
+from muistot.errors import ApiError
 from muistot.metrics import CACHE_LOOKUPS
 from muistot.redis import RedisClients
 from muistot.roles import standing
@@ -122,13 +122,58 @@ class _Route:
     path: str
 
 
+@dataclass(frozen=True)
+class ReadTarget:
+    """What a cached GET under `/projects` reads, from its path alone."""
+
+    audience: str  # whose cached view a signed-in caller may be served
+    project: str | None = None
+    site: str | None = None
+    memory: int | None = None
+    comment: int | None = None
+    scope: access.Scope | None = None  # what of the caller's own it can show; None: nothing of anyone's
+
+
+def read_target(path: str) -> ReadTarget | None:
+    """The target of `/projects`, `/projects/{p}`, `…/sites`, `…/sites/{s}`, `…/memories[/{m}]`,
+    `…/comments[/{c}]`; None for any other shape (the application answers those)."""
+    parts = [unquote(part) for part in path.split("/")[2:]]
+    if not parts:
+        return ReadTarget(ANONYMOUS)  # the project list: public projects, for whoever has no privileges
+    if not all(parts) or len(parts) > 7:
+        return None
+    keys = parts[0::2]
+    names = parts[1::2]
+    if names != ["sites", "memories", "comments"][:len(names)] and names[:1] != ["sites.geojson"]:
+        return None
+    if len(parts) == 1:
+        return ReadTarget(ANONYMOUS, keys[0])  # a project's body is the same for everyone who may read it
+    if names[0] == "sites.geojson" and len(parts) > 2:
+        return None
+    try:
+        memory = int(keys[2]) if len(keys) > 2 else None
+        comment = int(keys[3]) if len(keys) > 3 else None
+    except ValueError:
+        return None
+    depth = len(parts)  # 2 the site list, 3 a site, 4 its memories, 5 a memory, 6 its comments, 7 a comment
+    scope = {2: access.Scope.project_sites, 3: access.Scope.site, 4: access.Scope.site, 5: access.Scope.memory,
+             6: access.Scope.memory, 7: access.Scope.comment}[depth]
+    return ReadTarget(SIGNED_IN, keys[0], keys[1] if len(keys) > 1 else None, memory, comment, scope)
+
+
+def shared_audience(chain: access.Chain) -> str | None:
+    """The audience whose cached view a signed-in caller of a loaded chain may be served, if any."""
+    return SIGNED_IN if chain.shares_view else None
+
+
 class ReadCache:
     """Pure ASGI: answers cached GETs under `/projects` before the application runs.
 
-    An anonymous hit costs one Redis round trip. A signed-in caller (the gateway's identity header) is served
-    the shared signed-in view when the entry is fresh and one indexed statement confirms that they have no role
-    and no content in the project. Everything else, and every miss, goes on to the application. The cache is
-    taken from `state.response_cache` on each request, so tests can swap it.
+    An anonymous hit costs one Redis round trip. A signed-in caller (the gateway's identity header) is served a
+    shared view when its entry is fresh and, unless the body is the same for everyone (a project), one indexed
+    statement confirms the caller sees exactly it: no privileges, nothing of their own in what the read shows.
+    Everything else, and every miss, goes on to the application. The cache is taken from
+    `state.response_cache` on each request, so tests can swap it.
     """
 
     def __init__(self, app: ASGIApp, state: Any) -> None:
@@ -165,22 +210,33 @@ class ReadCache:
         return False
 
     async def _serve_signed_in(self, scope: Scope, send: Send, signed: str) -> bool:
+        target = read_target(scope["path"])
+        if target is None:
+            return False
         try:
             user = identity.read(signed, self.state.settings.identity_secret)
         except identity.InvalidIdentity:
             return False  # the application answers the 401
-        found = await self.state.response_cache.lookup(scope, SIGNED_IN)
-        if isinstance(found, Hit) and await self._shares_view(user, project_in(scope["path"])):
-            await self._send_hit(scope, send, found)
-            return True
-        return False
+        found = await self.state.response_cache.lookup(scope, target.audience)
+        if not isinstance(found, Hit):
+            return False
+        # A project's anonymous entry exists only while the project is public, and its body is everyone's.
+        everyones = target.project is not None and target.scope is None
+        if not everyones and not await self._sees_shared_view(user, target):
+            return False
+        await self._send_hit(scope, send, found)
+        return True
 
-    async def _shares_view(self, user: identity.Principal, project: str | None) -> bool:
+    async def _sees_shared_view(self, user: identity.Principal, target: ReadTarget) -> bool:
         try:
             async with self.state.db.connect() as conn:
-                if project is None:
+                if target.project is None:
                     return not (await standing(conn, user)).privileged
-                return bool(await shares_view_in(conn, user, project))
+                chain = await access.load_chain(conn, user, target.project, target.site, target.memory,
+                                                target.comment, reading=target.scope)
+                return chain.shares_view
+        except ApiError:
+            return False  # a link is missing: the application answers the 404
         except (DBAPIError, SQLAlchemyTimeoutError, OSError):
             return False  # the application answers the 503
 

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from muistot.auth import MaybeUser
-from muistot.content.access import load_chain
+from muistot.content.access import Scope, load_chain
+from muistot.content.cache import shared_audience
 from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
 from muistot_data.models import Comment, Comments
 from muistot_data.queries import memories as queries
@@ -22,13 +23,13 @@ async def list_comments(request: Request, project: ProjectPath, site: SitePath, 
                         user: MaybeUser) -> Response:
     state = request.app.state
     async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, site, memory, reading=True)).require_listable()
+        chain = (await load_chain(conn, user, project, site, memory, reading=Scope.memory)).require_listable()
 
         async def build() -> Comments:
             found = await queries.comments_of(conn, [memory], chain.viewer)
             return Comments(items=found.get(memory, []))
 
-        return await read_response(request, user, build, shares_view=chain.viewer.shares_view)
+        return await read_response(request, user, build, shared=shared_audience(chain))
 
 
 @router.get(COMMENTS + "/{comment}", response_model=Comment)
@@ -36,6 +37,6 @@ async def get_comment(request: Request, project: ProjectPath, site: SitePath, me
                       comment: CommentPath, user: MaybeUser) -> Response:
     state = request.app.state
     async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, site, memory, comment, reading=True)).require_readable()
+        chain = (await load_chain(conn, user, project, site, memory, comment, reading=Scope.comment)).require_readable()
         return await read_response(request, user, lambda: queries.one_comment(conn, comment, chain.viewer),
-                                   shares_view=chain.viewer.shares_view)
+                                   shared=shared_audience(chain))

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from muistot.auth import MaybeUser
-from muistot.content.access import load_chain
+from muistot.content.access import Scope, load_chain
+from muistot.content.cache import shared_audience
 from muistot.content.ids import MemoryPath, ProjectPath, SitePath
 from muistot_data.models import Memories, Memory
 from muistot_data.queries import memories as queries
@@ -22,7 +23,7 @@ async def list_memories(request: Request, project: ProjectPath, site: SitePath, 
                         include_comments: bool = False) -> Response:
     state = request.app.state
     async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, site, reading=True)).require_listable()
+        chain = (await load_chain(conn, user, project, site, reading=Scope.site)).require_listable()
         assert chain.site is not None
         site_id = chain.site.id
 
@@ -31,7 +32,7 @@ async def list_memories(request: Request, project: ProjectPath, site: SitePath, 
                                                 nest=queries.nesting(include_comments, state.settings))
             return Memories(items=found.get(site_id, []))
 
-        return await read_response(request, user, build, shares_view=chain.viewer.shares_view)
+        return await read_response(request, user, build, shared=shared_audience(chain))
 
 
 @router.get(MEMORIES + "/{memory}", response_model=Memory)
@@ -39,7 +40,7 @@ async def get_memory(request: Request, project: ProjectPath, site: SitePath, mem
                      include_comments: bool = False) -> Response:
     state = request.app.state
     async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, site, memory, reading=True)).require_readable()
+        chain = (await load_chain(conn, user, project, site, memory, reading=Scope.memory)).require_readable()
         nest = queries.nesting(include_comments, state.settings)
         return await read_response(request, user, lambda: queries.one_memory(conn, memory, chain.viewer, nest=nest),
-                                   shares_view=chain.viewer.shares_view)
+                                   shared=shared_audience(chain))

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from muistot.auth import MaybeUser
 from muistot.content.access import load_chain
+from muistot.content.cache import ANONYMOUS
 from muistot.content.ids import ProjectPath
 from muistot.content.language import requested_read_language
 from muistot.db.engine import utcnow
@@ -29,9 +30,9 @@ async def list_projects(request: Request, user: MaybeUser) -> Response:
         async def build() -> Projects:
             return Projects(items=await queries.list_projects(conn, user, caller.superuser, lang, utcnow()))
 
-        # Without privileges anywhere, a signed-in person lists exactly the public projects, as everyone does.
-        shares_view = user is not None and not caller.privileged
-        return await read_response(request, user, build, shares_view=shares_view)
+        # Without privileges anywhere, a signed-in person lists exactly the public projects, as anonymous
+        # callers do; a project's body is the same for everyone who may read it.
+        return await read_response(request, user, build, shared=None if caller.privileged else ANONYMOUS)
 
 
 @router.get("/projects/{project}", response_model=Project)
@@ -39,6 +40,6 @@ async def get_project(request: Request, project: ProjectPath, user: MaybeUser) -
     state = request.app.state
     lang = requested_read_language(request, state.settings)
     async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, reading=True)).require_readable()
+        chain = (await load_chain(conn, user, project)).require_readable()
         return await read_response(request, user, lambda: queries.one_project(conn, chain.project.id, lang),
-                                   shares_view=chain.viewer.shares_view)
+                                   shared=ANONYMOUS if chain.public else None)

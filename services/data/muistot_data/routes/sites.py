@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from muistot.auth import MaybeUser
-from muistot.content.access import load_chain
+from muistot.content.access import Scope, load_chain
+from muistot.content.cache import shared_audience
 from muistot.content.ids import ProjectPath, SitePath
 from muistot.content.language import requested_read_language
 from muistot.errors import ApiError
@@ -81,12 +82,12 @@ async def _site_listing(request: Request, project: str, user: MaybeUser, filters
     state = request.app.state
     lang = requested_read_language(request, state.settings)
     async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, reading=True)).require_listable()
+        chain = (await load_chain(conn, user, project, reading=Scope.project_sites)).require_listable()
 
         async def build() -> Output:
             return render(await queries.list_sites(conn, chain, lang, bbox=box, nearest=nearest))
 
-        return await read_response(request, user, build, media_type, shares_view=chain.viewer.shares_view)
+        return await read_response(request, user, build, media_type, shared=shared_audience(chain))
 
 
 @router.get("/projects/{project}/sites", response_model=Sites)
@@ -111,7 +112,7 @@ async def get_site(request: Request, project: ProjectPath, site: SitePath, user:
     state = request.app.state
     lang = requested_read_language(request, state.settings)
     async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, site, reading=True)).require_readable()
+        chain = (await load_chain(conn, user, project, site, reading=Scope.site)).require_readable()
 
         async def build() -> Site:
             found = await queries.one_site(conn, chain, lang)
@@ -122,4 +123,4 @@ async def get_site(request: Request, project: ProjectPath, site: SitePath, user:
                 found.memories = nested.get(chain.site.id, [])
             return found
 
-        return await read_response(request, user, build, shares_view=chain.viewer.shares_view)
+        return await read_response(request, user, build, shared=shared_audience(chain))
