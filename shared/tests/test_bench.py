@@ -56,6 +56,7 @@ Requests/sec:    100.00
 Transfer/sec:     12.50KB
 status 201: 793
 status 503: 7
+write script: done
 """
 
 
@@ -74,6 +75,13 @@ def test_parse_counts_only_201_as_an_acknowledged_write():
     assert result.statuses == {201: 793, 503: 7} and result.not_created == 7
     assert result.ok_rps == pytest.approx(793 / 8.0)
     assert result.timeouts == 0 and result.socket_errors == {}
+
+
+def test_parse_tells_a_write_run_without_answers_from_a_failed_script():
+    unanswered = WRITES.split("  Non-2xx")[0] + "Requests/sec:      0.00\nwrite script: done\n"
+    assert parse(unanswered).statuses == {} and parse(unanswered).ok_rps == 0
+    failed = "/tmp/w.lua: /tmp/w.lua:45: unfinished string near '\"status'\n" + WRITES.split("status 201")[0]
+    assert parse(failed).statuses is None
 
 
 def test_parse_refuses_output_without_the_latency_distribution():

@@ -224,7 +224,8 @@ class Bench:
             raise BenchError(f"{case.id}: {exc}") from None
         if script is not None and result.statuses is None:
             # wrk goes on (sending plain GETs) when its script fails: never count such a run.
-            raise BenchError(f"{case.id}: the write script failed: {text.strip().splitlines()[0]}")
+            errors = [line for line in text.splitlines() if ".lua:" in line] or text.strip().splitlines()[:1]
+            raise BenchError(f"{case.id}: the write script failed: {errors[0]}")
         return result
 
     # --- the run -------------------------------------------------------------------------------

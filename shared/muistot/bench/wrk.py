@@ -80,12 +80,15 @@ def parse(output: str) -> WrkResult:
                        re.MULTILINE)
     socket_errors = dict(zip(("connect", "read", "write", "timeout"),
                              (int(value) for value in errors.groups()), strict=True)) if errors else {}
+    # The write script always ends with its marker line (a failing script does not: wrk then goes on
+    # without it), so a run that got no answer at all still reads as the script's.
     statuses = {int(status): int(count) for status, count in re.findall(r"^status (\d+): (\d+)$", output, re.MULTILINE)}
+    scripted = re.search(r"^write script: done$", output, re.MULTILINE) is not None
     return WrkResult(
         requests=int(totals.group(1)), seconds=_seconds(totals.group(2)), rps=float(rate.group(1)),
         p50_ms=duration_ms(p50.group(1)), p99_ms=duration_ms(p99.group(1)),
         non2xx=int(non2xx.group(1)) if non2xx else 0, timeouts=socket_errors.get("timeout", 0),
-        socket_errors=socket_errors, statuses=statuses or None)
+        socket_errors=socket_errors, statuses=statuses if scripted else None)
 
 
 def command(wrk: str, url: str, connections: int, seconds: float, *, headers: Sequence[str] = (),
@@ -165,6 +168,7 @@ function done(summary, latency, requests)
   for status, count in pairs(total) do
     io.write(string.format("status %%d: %%d\\n", status, count))
   end
+  io.write("write script: done\\n")
 end
 """
 
