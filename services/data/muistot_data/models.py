@@ -13,11 +13,12 @@ from pydantic import BaseModel, Field, field_validator
 
 from muistot.content.ids import SID
 from muistot.content.texts import IMAGE, NAME, SMALL_TEXT, TEXT, InfoBody, Input
+from muistot.encoding import json_bytes
 
 
 class Output(BaseModel):
     def to_json(self) -> bytes:
-        return self.model_dump_json(exclude_none=True).encode()
+        return json_bytes(self)
 
 
 class Info(Output):

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from muistot import identities
 from muistot.auth import CurrentUser, MaybeUser, signed_in
+from muistot.encoding import json_bytes
 from muistot_users import linked_providers
 from muistot_users.models import PatchUser, UserData
 from muistot_users.profile import load_account, load_profile, patch_personal_data
@@ -21,7 +22,7 @@ async def get_me(request: Request, user: CurrentUser) -> Response:
         found = await load_profile(conn, user.user_id)
         linked = await identities.linked(conn, user.user_id)
     profile = UserData(**found, providers=linked_providers.shown(request.app.state.settings, linked) or None)
-    return Response(profile.model_dump_json(exclude_none=True), media_type="application/json")
+    return Response(json_bytes(profile), media_type="application/json")
 
 
 @router.patch("", status_code=204)
