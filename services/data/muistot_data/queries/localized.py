@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam
+from sqlalchemy import ColumnElement, Table, and_, bindparam, null
 from sqlalchemy.sql.selectable import Alias
 
 from muistot_data.models import Info
@@ -26,8 +26,11 @@ def join_condition(alias: Alias, key_column: str, owner_id: Any, lang: ColumnEle
     return and_(alias.c[key_column] == owner_id, alias.c.lang == lang)
 
 
-def info_columns(req: Alias, dflt: Alias) -> list[Any]:
-    return [req.c[f].label(f"req_{f}") for f in FIELDS] + [dflt.c[f].label(f"dflt_{f}") for f in FIELDS]
+def info_columns(req: Alias | None, dflt: Alias) -> list[Any]:
+    """The requested row's fields and the default row's; without a requested row (the request asks for the
+    default language) its fields are NULL, so texts, often kilobytes long, are not fetched twice."""
+    requested = [req.c[f].label(f"req_{f}") if req is not None else null().label(f"req_{f}") for f in FIELDS]
+    return requested + [dflt.c[f].label(f"dflt_{f}") for f in FIELDS]
 
 
 def build_info(row: Any, fallback_name: str) -> Info:

@@ -33,13 +33,16 @@ p = projects.c
 
 @cache
 def _select(lang_given: bool, *, require_default_info: bool) -> Any:
-    """Projects with their localised info; built once per shape, run with parameters."""
+    """Projects with their localised info; built once per shape, run with parameters. Without a requested
+    language only the default row is joined (it is the requested one)."""
     req, dflt = info_aliases(project_information)
     sites_count = (select(func.count()).select_from(sites)
                    .where(sites.c.project_id == p.id, sites.c.state == ReviewState.published.value)
                    .scalar_subquery())
-    requested = requested_lang(lang_given, p.default_language)
-    joined = projects.outerjoin(req, join_condition(req, "project_id", p.id, requested))
+    joined: Any = projects
+    if lang_given:
+        requested = join_condition(req, "project_id", p.id, requested_lang(True, p.default_language))
+        joined = joined.outerjoin(req, requested)
     dflt_on = join_condition(dflt, "project_id", p.id, p.default_language)
     joined = joined.join(dflt, dflt_on) if require_default_info else joined.outerjoin(dflt, dflt_on)
     joined = (joined.outerjoin(images, images.c.id == p.image_id)
@@ -47,7 +50,8 @@ def _select(lang_given: bool, *, require_default_info: bool) -> Any:
     pc = project_contact.c
     return select(p.id, p.name, p.starts, p.ends, p.admin_posting, p.auto_publish, images.c.file_name.label("image"),
                   pc.project_id.label("contact_project"), pc.contact_email, pc.has_research_permit, pc.can_contact,
-                  sites_count.label("sites_count"), *info_columns(req, dflt)).select_from(joined)
+                  sites_count.label("sites_count"),
+                  *info_columns(req if lang_given else None, dflt)).select_from(joined)
 
 
 ADMINS = (select(project_admins.c.project_id, users.c.username)

@@ -68,22 +68,27 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
 
 @cache
 def _select(lang_given: bool, *, require_default_info: bool) -> Any:
-    """A project's sites (`project_id`) with localised info; built once per shape, run with parameters."""
+    """A project's sites (`project_id`) with localised info; built once per shape, run with parameters.
+
+    `lang_given`: the request names a language other than the project's default, so both rows are joined."""
     req, dflt = info_aliases(site_information)
     creator, modifier = users.alias("creator"), users.alias("modifier")
     memories_count = (select(func.count()).select_from(memories)
                       .where(memories.c.site_id == s.id, memories.c.state == ReviewState.published.value)
                       .scalar_subquery())
     default_lang = bindparam("default_lang")
-    joined = sites.outerjoin(req, join_condition(req, "site_id", s.id, requested_lang(lang_given, default_lang)))
+    joined: Any = sites
+    if lang_given:
+        joined = joined.outerjoin(req, join_condition(req, "site_id", s.id, requested_lang(True, default_lang)))
     dflt_on = join_condition(dflt, "site_id", s.id, default_lang)
     joined = joined.join(dflt, dflt_on) if require_default_info else joined.outerjoin(dflt, dflt_on)
+    answering = req if lang_given else dflt  # the row whose modifier is shown
     joined = (joined.outerjoin(images, images.c.id == s.image_id)
               .outerjoin(creator, creator.c.id == s.creator_id)
-              .outerjoin(modifier, modifier.c.id == req.c.modifier_id))
+              .outerjoin(modifier, modifier.c.id == answering.c.modifier_id))
     return (select(s.id, s.name, s.state, s.lat, s.lon, s.creator_id, images.c.file_name.label("image"),
                    creator.c.username.label("creator"), modifier.c.username.label("modifier"),
-                   memories_count.label("memories_count"), *info_columns(req, dflt))
+                   memories_count.label("memories_count"), *info_columns(req if lang_given else None, dflt))
             .select_from(joined).where(s.project_id == bindparam("project_id")))
 
 
@@ -149,6 +154,11 @@ def _params(chain: Chain, lang: str | None) -> dict[str, Any]:
             "viewer_id": chain.viewer.user_id}
 
 
+def _other_language(chain: Chain, lang: str | None) -> bool:
+    """Whether the request asks for a language other than the project's default (see `_select`)."""
+    return lang is not None and lang != chain.project.default_language
+
+
 async def list_sites(conn: AsyncConnection, chain: Chain, lang: str | None, *, bbox: BBox | None = None,
                      nearest: Nearest | None = None) -> list[Site]:
     viewer = chain.viewer
@@ -156,21 +166,21 @@ async def list_sites(conn: AsyncConnection, chain: Chain, lang: str | None, *, b
     viewport = None if bbox is None else bbox.crosses_antimeridian
     params = _params(chain, lang) | (bbox.params() if bbox is not None else {})
     if nearest is None:
-        rows = (await conn.execute(_list_statement(lang is not None, visibility, viewport), params)).all()
+        rows = (await conn.execute(_list_statement(_other_language(chain, lang), visibility, viewport), params)).all()
         return await _build(conn, rows, viewer)
     points = await conn.execute(_points_statement(visibility, viewport), params)
     ranked = sorted(points, key=lambda row: great_circle_km(nearest.lat, nearest.lon, row.lat, row.lon))
     order = {row.id: index for index, row in enumerate(ranked[:nearest.n])}
     if not order:
         return []
-    chosen = await conn.execute(_chosen_statement(lang is not None), params | {"site_ids": list(order)})
+    chosen = await conn.execute(_chosen_statement(_other_language(chain, lang)), params | {"site_ids": list(order)})
     return await _build(conn, sorted(chosen.all(), key=lambda row: order[row.id]), viewer)
 
 
 async def one_site(conn: AsyncConnection, chain: Chain, lang: str | None) -> Site:
     assert chain.site is not None
     params = _params(chain, lang) | {"site_id": chain.site.id}
-    row = (await conn.execute(_one_statement(lang is not None), params)).one()
+    row = (await conn.execute(_one_statement(_other_language(chain, lang)), params)).one()
     if row.dflt_lang is None:
         raise ApiError(406, "Site missing default localization")
     return (await _build(conn, [row], chain.viewer))[0]
