@@ -55,6 +55,23 @@ async def test_reads_work_without_redis(data, world, content, test_settings):
         await broken.aclose()
 
 
+async def test_a_large_list_kept_in_process_follows_every_write(data, world, content):
+    """A body of 64 KiB or more is also kept in the process (Redis then answers only the counter); a write
+    through the API makes that copy stale exactly like the Redis entry."""
+    long_text = "Muistan sataman ja vanhan myllyn. " * 2500  # ~85 KB
+    site, _ = await content.site(world.project_id, creator=world.owner,
+                                 infos={"fi": {"name": "Satama", "description": long_text}})
+    path = f"/projects/{world.project}/sites"
+    first = await data.get(path)
+    assert first.status_code == 200 and len(first.content) > 80_000
+    assert (await data.get(path)).content == first.content
+    changed = await data.patch(f"{path}/{site}", json={"info": {"lang": "fi", "name": "Uusi satama"}},
+                               headers=world.owner.headers)
+    assert changed.status_code == 204
+    names = {item["id"]: item["info"]["name"] for item in (await data.get(path)).json()["items"]}
+    assert names[site] == "Uusi satama"
+
+
 async def test_cached_reads_need_no_database(data, world, content, test_settings):
     """A hit is answered from Redis alone: with the database unreachable, cached reads still answer 200,
     uncached ones the JSON 503, and a signed-in reader (never cached) the 503 too."""

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -41,6 +43,7 @@ log = logging.getLogger("muistot.cache")
 SLOT = "muistot.cache"  # the scope key under which a miss hands its entry to the application
 CACHED_PREFIX = "/projects"
 ANONYMOUS, SIGNED_IN = "anonymous", "signed-in"  # whose view an entry holds
+ENTRY_FORMAT = "2"  # in the key: instances of another version of the service never read these entries
 IDENTITY = identity.IDENTITY_HEADER.lower().encode()
 HITS, MISSES = CACHE_LOOKUPS.labels("hit"), CACHE_LOOKUPS.labels("miss")
 
@@ -73,16 +76,62 @@ def route_template(path: str) -> str:
                     for index, part in enumerate(parts))
 
 
+@dataclass(frozen=True)
+class _Copy:
+    generation: bytes
+    hit: Hit
+    expires: float  # when the Redis entry it copies expires
+
+
+class LocalCopies:
+    """In-process copies of large entries, so that a hit on a site list of most of a megabyte asks Redis for the
+    counter only, not for the body again. A copy is as fresh as the counter says and lives no longer than the
+    entry it copies; their total size is bounded."""
+
+    MIN_BYTES = 64 * 1024
+    MAX_BYTES = 8 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._copies: OrderedDict[str, _Copy] = OrderedDict()
+        self._size = 0
+
+    def get(self, key: str) -> _Copy | None:
+        copy = self._copies.get(key)
+        if copy is not None and copy.expires <= time.time():
+            self.drop(key)
+            return None
+        return copy
+
+    def keep(self, key: str, generation: bytes, hit: Hit, expires: float) -> None:
+        size = len(hit.body)
+        if size < self.MIN_BYTES or size > self.MAX_BYTES:
+            return
+        self.drop(key)
+        while self._size + size > self.MAX_BYTES:
+            _, oldest = self._copies.popitem(last=False)
+            self._size -= len(oldest.hit.body)
+        self._copies[key] = _Copy(generation, hit, expires)
+        self._size += size
+
+    def drop(self, key: str) -> None:
+        copy = self._copies.pop(key, None)
+        if copy is not None:
+            self._size -= len(copy.hit.body)
+
+
 class ResponseCache:
+    """Entries are `generation\nexpiry\nmedia type\nbody` (the expiry in Unix seconds, for `LocalCopies`)."""
+
     def __init__(self, redis: RedisClients, ttl: int, languages: tuple[str, ...]) -> None:
         self.redis = redis
         self.ttl = ttl
         self.languages = languages
+        self.copies = LocalCopies()
 
     def entry_key(self, path: str, query: str, language: str | None, audience: str) -> str:
         query = "&".join(sorted(query.split("&"))) if query else ""
         digest = hashlib.sha256(f"{path}?{query}#{language or '-'}#{audience}".encode()).hexdigest()[:32]
-        return self.redis.key("resp", digest)
+        return self.redis.key("resp", ENTRY_FORMAT, digest)
 
     async def lookup(self, scope: Scope, audience: str = ANONYMOUS) -> Hit | Slot | None:
         """A hit, the slot a miss fills, or None when the request must not be cached (disabled, Redis down)."""
@@ -94,6 +143,11 @@ class ResponseCache:
         key = self.entry_key(path, scope["query_string"].decode("latin-1"), language, audience)
         counter = generations.key(self.redis, generations.scope_of(project_in(path)))
         try:
+            copy = self.copies.get(key)
+            if copy is not None:
+                if (await self.redis.cache.get(counter) or b"0") == copy.generation:
+                    return copy.hit
+                self.copies.drop(key)
             generation, entry = await self.redis.cache.mget(counter, key)
         except RedisError as exc:
             log.warning("response cache unavailable: %s", type(exc).__name__)
@@ -101,18 +155,24 @@ class ResponseCache:
         generation = generation or b"0"
         if entry is not None:
             first = entry.find(b"\n")
-            if entry[:first] == generation:
-                second = entry.find(b"\n", first + 1)
+            second = entry.find(b"\n", first + 1)
+            third = entry.find(b"\n", second + 1)
+            if third > 0 and entry[:first] == generation:
                 # A view of the body, not a copy: a site list can be most of a megabyte.
-                return Hit(entry[first + 1:second], memoryview(entry)[second + 1:])
+                hit = Hit(entry[second + 1:third], memoryview(entry)[third + 1:])
+                self.copies.keep(key, generation, hit, float(entry[first + 1:second]))
+                return hit
         return Slot(key, generation)
 
     async def store(self, slot: Slot, media_type: str, body: bytes) -> None:
+        expires = int(time.time()) + self.ttl
         try:
-            await self.redis.cache.set(slot.key, b"%s\n%s\n%s" % (slot.generation, media_type.encode(), body),
-                                       ex=self.ttl)
+            await self.redis.cache.set(slot.key, b"%s\n%d\n%s\n%s" % (slot.generation, expires,
+                                                                      media_type.encode(), body), ex=self.ttl)
         except RedisError as exc:
             log.warning("response cache unavailable: %s", type(exc).__name__)
+            return
+        self.copies.keep(slot.key, slot.generation, Hit(media_type.encode(), body), expires)
 
 
 @dataclass(frozen=True)
