@@ -75,9 +75,12 @@ async def require_admin_scope(conn: AsyncConnection, user: Principal) -> None:
         raise ApiError(403, "Unauthorized", ADMIN_SCOPE_MISSING)
 
 
+SUPERUSER_REQUIRED = "superuser required"
+
+
 async def require_superuser(conn: AsyncConnection, user: Principal) -> None:
     if not await is_superuser(conn, user):
-        raise ApiError(403, "Not enough privileges", ["superuser required"])
+        raise ApiError(403, "Not enough privileges", [SUPERUSER_REQUIRED])
 
 
 async def project_role(conn: AsyncConnection, user: Principal | None, project_id: int) -> Role:

@@ -61,7 +61,7 @@ class Order(Body):
         if self.type == "project":
             if given:
                 raise ValueError("Incorrect parent count")
-        elif not given:
+        elif self.parents is None:  # no parents at all; an empty object is a count of zero (§5.1)
             raise ValueError("Bad parents")
         elif len(given) != len(expected):
             raise ValueError("Incorrect parent count")

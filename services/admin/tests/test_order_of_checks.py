@@ -13,7 +13,7 @@ SCOPE_MISSING = {"error": {"code": 403, "message": "Unauthorized",
 def admin_scope_calls(world, hidden):
     """(method, path, json) of every admin-scope endpoint, on missing, hidden and visible targets."""
     name = world.user.username
-    calls = [("POST", "/projects", {"id": world.project, "info": {"lang": "fi", "name": "Taken"}})]
+    calls = []
     for project in ("nope-nope", hidden.project, world.project):
         calls += [("PATCH", f"/projects/{project}", {"auto_publish": True}),
                   ("DELETE", f"/projects/{project}", None),
@@ -41,6 +41,15 @@ async def test_callers_who_manage_nothing_get_the_scope_403_before_any_other_che
         assert response.json() == SCOPE_MISSING, (method, path)
     assert await content.state_of("project", world.project_id) is True
     assert await content.state_of("site", world.site_id) == "published"
+
+
+@pytest.mark.parametrize("caller", ["user", "author", "moderator", "admin", "other_admin"])
+async def test_creating_a_project_says_that_a_superuser_is_needed(admin_client, world, caller):
+    """Not the admin scope's "Required (authenticated,admin)": no admin or moderator role would suffice."""
+    response = await admin_client.post("/projects", json={"id": world.project, "info": {"lang": "fi", "name": "x"}},
+                                       headers=world.headers(caller))
+    assert response.json() == {"error": {"code": 403, "message": "Not enough privileges",
+                                         "details": ["superuser required"]}}
 
 
 async def test_validation_and_sign_in_still_come_first(admin_client, world):

