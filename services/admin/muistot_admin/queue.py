@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from muistot import moderation
 from muistot.db.tables import ReviewState, comments, memories, projects, reports, sites, users
 from muistot.pagination import PageRequest, keyset, paged
+from muistot.times import rfc3339
 
 QUEUE_STATES = (ReviewState.pending.value, ReviewState.hidden.value)
 RANK = {"site": 0, "memory": 1, "comment": 2}
@@ -102,7 +103,7 @@ def _item(row: Any, reasons: dict[tuple[str, int], list[str]]) -> dict[str, Any]
         "identifier": row.site if row.kind == "site" else row.id,
         "parents": parents,
         "state": row.state,
-        "created_at": row.created_at.isoformat(),
+        "created_at": rfc3339(row.created_at),
         "summary": row.summary or "",
         "report_count": int(row.report_count),
         "reasons": reasons.get((row.kind, row.id), []),

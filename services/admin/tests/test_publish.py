@@ -265,7 +265,7 @@ async def test_publish_toggles_update_modified_at(admin_client, app_state, conte
         await conn.execute(table.update().where(table.c.id == content.item_id(world, kind))
                            .values(modified_at=datetime(2001, 1, 1, 12, 0)))
     data = service_client("data")
-    assert (await data.get(world.path(kind))).json()["modified_at"] == "2001-01-01T12:00:00"
+    assert (await data.get(world.path(kind))).json()["modified_at"] == "2001-01-01T12:00:00Z"
     response = await admin_client.post(f"{world.path(kind)}/publish?publish=false", headers=world.moderator.headers)
     assert response.status_code == 204
     shown = (await data.get(world.path(kind), headers=world.admin.headers)).json()["modified_at"]

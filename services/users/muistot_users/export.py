@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -12,12 +11,9 @@ from muistot import identities
 from muistot.db.engine import utcnow
 from muistot.db.tables import audit_log, images, memories, projects, reports, sites, superusers, user_personal_data
 from muistot.sessions import SessionInfo
+from muistot.times import from_timestamp, with_utc_times
 from muistot_users import one_time_secrets, own_content
 from muistot_users.profile import PERSONAL_FIELDS, load_account, usable_password
-
-
-def _time(timestamp: int) -> str:
-    return dt.datetime.fromtimestamp(timestamp, dt.UTC).replace(tzinfo=None).isoformat()
 
 
 async def _all(conn: AsyncConnection, query: Any) -> list[dict[str, Any]]:
@@ -73,11 +69,12 @@ async def build_export(conn: AsyncConnection, user_id: int, sessions: list[Sessi
                                       projects.c.name.label("project"), audit_log.c.created_at)
                          .select_from(audit_log.outerjoin(projects, projects.c.id == audit_log.c.project_id))
                          .where(audit_log.c.actor_id == user_id).order_by(audit_log.c.id))
-    return {
+    return with_utc_times({
         "exported_at": utcnow(),
         "profile": profile,
-        "sessions": [{"id": info.id, "created": _time(info.created), "last_seen": _time(info.last_seen),
-                      "expires": _time(info.expires), "client": info.client, "current": info.id == current_session}
+        "sessions": [{"id": info.id, "created": from_timestamp(info.created),
+                      "last_seen": from_timestamp(info.last_seen), "expires": from_timestamp(info.expires),
+                      "client": info.client, "current": info.id == current_session}
                      for info in sessions],
         "roles": {"superuser": superuser is not None, "superuser_since": superuser,
                   "projects": await _listed(conn, user_id, "projects")},
@@ -92,4 +89,4 @@ async def build_export(conn: AsyncConnection, user_id: int, sessions: list[Sessi
                                "last_used_at": identity.last_used_at}
                               for identity in await identities.linked(conn, user_id)],
         "moderation_actions": actions,
-    }
+    })

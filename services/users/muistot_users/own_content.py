@@ -6,6 +6,7 @@ and its review state, so the author sees what is still waiting for a moderator.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, or_, select
@@ -22,10 +23,11 @@ from muistot.db.tables import (
     site_information,
     sites,
 )
+from muistot.times import rfc3339
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else rfc3339(value)
 
 
 def _review(state: str) -> dict[str, Any]:

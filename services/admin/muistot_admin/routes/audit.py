@@ -10,7 +10,9 @@ from sqlalchemy import select
 from muistot.auth import MaybeUser, signed_in
 from muistot.content.ids import PID_PATTERN, strip_text
 from muistot.db.tables import audit_log, projects
+from muistot.openapi import errors, missing
 from muistot.pagination import PageParams, keyset, paged
+from muistot.times import rfc3339
 from muistot_admin.scope import staff_projects
 
 router = APIRouter(prefix="/admin", tags=["audit"])
@@ -19,7 +21,7 @@ router = APIRouter(prefix="/admin", tags=["audit"])
 def _entry(row: Any) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "id": row.id,
-        "time": row.created_at.isoformat(),
+        "time": rfc3339(row.created_at),
         "action": row.action,
         "target": {"type": row.target_type, "id": row.target_id},
     }
@@ -30,9 +32,9 @@ def _entry(row: Any) -> dict[str, Any]:
     return entry
 
 
-@router.get("/audit")
-async def get_audit(request: Request, page: PageParams, user: MaybeUser,
-                    project: Annotated[str | None, Query(pattern=PID_PATTERN)] = None) -> dict:
+@router.get("/audit", responses=errors(401, (403, "Not enough privileges"), missing("project")))
+async def list_audit_entries(request: Request, page: PageParams, user: MaybeUser,
+                             project: Annotated[str | None, Query(pattern=PID_PATTERN)] = None) -> dict:
     """Entries of one project (`project=`), or of every project the caller moderates (all for superusers)."""
     caller = signed_in(user)
     async with request.app.state.db.connect() as conn:

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
 from muistot.auth import CurrentUser, MaybeUser, signed_in
 from muistot.errors import ApiError
+from muistot.openapi import errors
 from muistot.pagination import PageParams, paged_list
 from muistot.sessions import SessionInfo, SessionStore
+from muistot.times import from_timestamp
 from muistot.validation import PlainText
 
 router = APIRouter(prefix="/me", tags=["sessions"])
-
-
-def _time(timestamp: int) -> str:
-    # Naive UTC ISO-8601, like every other time the API returns.
-    return dt.datetime.fromtimestamp(timestamp, dt.UTC).replace(tzinfo=None).isoformat()
 
 
 def _store(request: Request) -> SessionStore:
@@ -39,20 +35,20 @@ async def sign_out_everywhere(request: Request, user: CurrentUser) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/sessions")
+@router.get("/sessions", responses=errors(401))
 async def list_sessions(request: Request, maybe_user: MaybeUser, page: PageParams) -> dict[str, Any]:
     """The user's live sessions, oldest first; `current` marks the one making this request."""
     user = signed_in(maybe_user)
     sessions = await _store(request).list(user.user_id)
 
     def item(info: SessionInfo) -> dict[str, Any]:
-        return {"id": info.id, "created": _time(info.created), "last_seen": _time(info.last_seen),
-                "expires": _time(info.expires), "client": info.client, "current": info.id == user.session_id}
+        return {"id": info.id, "created": from_timestamp(info.created), "last_seen": from_timestamp(info.last_seen),
+                "expires": from_timestamp(info.expires), "client": info.client, "current": info.id == user.session_id}
 
     return paged_list(sessions, page, key=lambda info: (info.created, info.id), item=item)
 
 
-@router.delete("/sessions/{session_id}", status_code=204)
+@router.delete("/sessions/{session_id}", status_code=204, responses=errors(401, (404, "Session not found")))
 async def end_session(request: Request, maybe_user: MaybeUser,
                       session_id: Annotated[PlainText, Path(min_length=1, max_length=64)]) -> Response:
     """End one of the user's sessions; another user's session id is unknown here (404)."""
