@@ -20,6 +20,7 @@ from muistot.deadline import DeadlineMiddleware
 from muistot.errors import error_response, install_error_handlers
 from muistot.logs import RequestContextMiddleware
 from muistot.metrics import metrics_endpoint
+from muistot.openapi import finish_openapi, operation_id
 from muistot.redis import RedisClients
 from muistot.sessions import SessionStore
 from muistot.settings import Settings, get_settings
@@ -83,6 +84,17 @@ def health_router() -> APIRouter:
     return router
 
 
+def _finish_openapi_of(app: FastAPI) -> None:
+    """`app.openapi()` answers FastAPI's document finished by `muistot.openapi` (built once, on first use)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            finish_openapi(app, FastAPI.openapi(app))
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_service_app(
     service: str,
     routers: Sequence[APIRouter],
@@ -115,8 +127,10 @@ def create_service_app(
     app = FastAPI(title=f"Muistot {service}", description=description, version="1.0.0", lifespan=lifespan,
                   telemetry={"tracing": False, "metrics": False, "logs": False},
                   docs_url="/docs" if service != "login" else None,
-                  redoc_url=None, openapi_url="/openapi.json", servers=servers)
+                  redoc_url=None, openapi_url="/openapi.json", servers=servers,
+                  generate_unique_id_function=operation_id)
     app.state.service = service
+    _finish_openapi_of(app)
     attach_backends(app, settings)
     install_error_handlers(app)
     app.include_router(health_router())

@@ -18,6 +18,7 @@ from muistot.content.access import Chain, owner_of
 from muistot.db.tables import ReviewState, comments, memories, projects, sites, users
 from muistot.identity import Principal
 from muistot.mail import MailMessage
+from muistot.openapi import examples
 from muistot.validation import Body
 from muistot_admin.notices import rejection_mail
 from muistot_admin.orders import Reason
@@ -28,6 +29,8 @@ Action = Literal["approve", "reject", "clear_reports"]
 
 
 class Decision(Body):
+    model_config = examples({"action": "reject", "reason": "Kirjoitus ei liity paikkaan."}, {"action": "approve"})
+
     action: Action
     reason: Reason = None
 

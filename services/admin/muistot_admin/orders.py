@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import StringConstraints, WithJsonSchema, model_validator
 
 from muistot.content.ids import PID_PATTERN
+from muistot.openapi import examples
 from muistot.validation import Body
 
 PARENTS: dict[str, tuple[str, ...]] = {
@@ -48,6 +49,9 @@ def _clean(value: str | int) -> str | int:
 
 class Order(Body):
     """What to publish or report: the item's type, its id and the ids of its parents."""
+
+    model_config = examples({"type": "memory", "identifier": 57,
+                             "parents": {"project": "helsinki-1952", "site": "olympiastadion"}, "publish": False})
 
     type: Literal["project", "site", "memory", "comment"]
     identifier: AnyId
@@ -87,6 +91,9 @@ class Order(Body):
 
 class ReportOrder(Order):
     """`POST /report` takes the same order plus an optional reason."""
+
+    model_config = examples({"type": "comment", "identifier": 20, "reason": "Asiaton kommentti",
+                             "parents": {"project": "helsinki-1952", "site": "olympiastadion", "memory": 57}})
 
     reason: Reason = None
 

@@ -15,6 +15,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from muistot.content.ids import PID, UID
 from muistot.content.language import LangCode
 from muistot.content.texts import IMAGE, InfoBody, Input
+from muistot.openapi import examples
 from muistot.text import fold
 from muistot.validation import EmailAddress
 
@@ -45,6 +46,14 @@ class ProjectContact(Input):
 
 
 class NewProject(Input):
+    """Times take an offset (`+02:00`, converted to UTC) or none (UTC); a date alone is 422."""
+
+    model_config = examples({"id": "helsinki-1952", "info": {"lang": "fi", "name": "Helsingin olympiakesä 1952",
+                                                           "abstract": "Muistoja kisakesästä."},
+                             "starts": "2026-05-01T00:00:00+03:00", "admins": ["museo-helsinki"],
+                             "contact": {"contact_email": "kokoelmat@museo.example.fi", "has_research_permit": True,
+                                         "can_contact": True}})
+
     id: PID
     info: InfoBody
     image: IMAGE | None = None
@@ -71,6 +80,9 @@ class NewProject(Input):
 
 
 class ModifiedProject(Input):
+    model_config = examples({"info": {"lang": "en", "name": "Helsinki's Olympic summer 1952",
+                                      "abstract": "Memories of the Games."}}, {"auto_publish": True})
+
     image: IMAGE | None = None
     starts: DateTime | None = None
     ends: DateTime | None = None

@@ -6,7 +6,6 @@ Input models ignore unknown fields, as the contract requires (§0.1).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
@@ -14,6 +13,8 @@ from pydantic import BaseModel, Field, field_validator
 from muistot.content.ids import SID
 from muistot.content.texts import IMAGE, NAME, SMALL_TEXT, TEXT, InfoBody, Input
 from muistot.encoding import json_bytes
+from muistot.openapi import examples
+from muistot.times import UtcDateTime
 
 
 class Output(BaseModel):
@@ -29,6 +30,8 @@ class Info(Output):
 
 
 class Point(BaseModel):
+    """WGS 84 degrees."""
+
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
 
@@ -39,12 +42,30 @@ class Contact(Output):
     can_contact: bool
 
 
+PROJECT_EXAMPLE = {"id": "helsinki-1952", "info": {"lang": "fi", "name": "Helsingin olympiakesä 1952",
+                                                   "abstract": "Muistoja kisakesästä."},
+                   "image": "1dc15d85-8433-11ec-8f55-0242ac140005.jpg", "starts": "2026-05-01T00:00:00Z",
+                   "admins": ["museo-helsinki"], "admin_posting": False, "auto_publish": False, "sites_count": 12}
+SITE_EXAMPLE = {"id": "olympiastadion", "info": {"lang": "fi", "name": "Olympiastadion",
+                                                 "abstract": "Vuoden 1952 kisojen päänäyttämö."},
+                "location": {"lon": 24.9272, "lat": 60.1867}, "image": "5b0c1d9e-2f7e-4c1b-9a51-0c2f3a0d7e11.jpg",
+                "memories_count": 3}
+MEMORY_EXAMPLE = {"id": 57, "user": "Mummo-Aino", "title": "Zátopekin kolmas kulta",
+                  "story": "Istuimme isän kanssa kaarteessa, kun Zátopek juoksi maratonin maaliin.",
+                  "image": "a3f1c2d4-7b8e-4f90-8c1d-2e3f4a5b6c7d.jpg", "comments_count": 1,
+                  "modified_at": "2026-12-01T20:07:43Z", "own": False}
+COMMENT_EXAMPLE = {"id": 20, "user": "Tapio", "comment": "Isoisäni oli siellä myös!",
+                   "modified_at": "2026-12-02T08:15:00Z", "own": False}
+
+
 class Project(Output):
+    model_config = examples(PROJECT_EXAMPLE)
+
     id: str
     info: Info
     image: str | None = None
-    starts: datetime | None = None
-    ends: datetime | None = None
+    starts: UtcDateTime | None = None
+    ends: UtcDateTime | None = None
     admins: list[str] = []
     contact: Contact | None = None
     admin_posting: bool
@@ -53,28 +74,34 @@ class Project(Output):
 
 
 class Comment(Output):
+    model_config = examples(COMMENT_EXAMPLE)
+
     id: int
     user: str | None = None
     comment: str
-    modified_at: datetime
+    modified_at: UtcDateTime
     own: bool | None = None
     waiting_approval: bool | None = None
 
 
 class Memory(Output):
+    model_config = examples(MEMORY_EXAMPLE)
+
     id: int
     user: str | None = None
     title: str
     story: str | None = None
     image: str | None = None
     comments_count: int
-    modified_at: datetime
+    modified_at: UtcDateTime
     own: bool | None = None
     waiting_approval: bool | None = None
     comments: list[Comment] | None = None
 
 
 class Site(Output):
+    model_config = examples(SITE_EXAMPLE)
+
     id: str
     info: Info
     location: Point
@@ -88,18 +115,26 @@ class Site(Output):
 
 
 class Projects(Output):
+    model_config = examples({"items": [PROJECT_EXAMPLE]})
+
     items: list[Project]
 
 
 class Sites(Output):
+    model_config = examples({"items": [SITE_EXAMPLE]})
+
     items: list[Site]
 
 
 class Memories(Output):
+    model_config = examples({"items": [MEMORY_EXAMPLE]})
+
     items: list[Memory]
 
 
 class Comments(Output):
+    model_config = examples({"items": [COMMENT_EXAMPLE]})
+
     items: list[Comment]
 
 
@@ -107,6 +142,10 @@ class Comments(Output):
 
 
 class NewSite(Input):
+    model_config = examples({"id": "kauppatori", "info": {"lang": "fi", "name": "Kauppatori",
+                                                          "abstract": "Kisavieraiden kohtaamispaikka."},
+                             "location": {"lon": 24.9525, "lat": 60.1675}})
+
     id: SID
     info: InfoBody
     location: Point
@@ -114,6 +153,12 @@ class NewSite(Input):
 
 
 class ModifiedSite(Input):
+    """Fields sent are changed; `info` writes the texts of its language (fields left out of it are cleared)."""
+
+    model_config = examples({"info": {"lang": "en", "name": "Market Square",
+                                      "abstract": "Where the Games' visitors met."}},
+                            {"location": {"lon": 24.9527, "lat": 60.1676}})
+
     location: Point | None = None
     image: IMAGE | None = None
     info: InfoBody | None = None
@@ -127,12 +172,16 @@ class ModifiedSite(Input):
 
 
 class NewMemory(Input):
+    model_config = examples({"title": "Jäätelöä torilla", "story": "Ostimme ensimmäisen Eskimo-puikon kisakesänä."})
+
     title: NAME
     story: TEXT | None = None
     image: IMAGE | None = None
 
 
 class ModifiedMemory(Input):
+    model_config = examples({"story": "Ostimme ensimmäisen Eskimo-puikkomme heinäkuussa 1952."})
+
     title: NAME | None = None
     story: TEXT | None = None
     image: IMAGE | None = None
@@ -147,6 +196,8 @@ class ModifiedMemory(Input):
 
 
 class NewComment(Input):
+    model_config = examples({"comment": "Muistan saman jonon!"})
+
     comment: SMALL_TEXT
 
 

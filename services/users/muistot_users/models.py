@@ -8,6 +8,8 @@ import pycountry
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from muistot.db.engine import utcnow
+from muistot.openapi import examples
+from muistot.times import UtcDateTime
 from muistot.validation import Body
 
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
@@ -33,12 +35,15 @@ class LinkedProvider(BaseModel):
     provider: str
     label: str
     email: str | None = None  # the address the provider gave when it was linked
-    linked_at: dt.datetime
-    last_used_at: dt.datetime
+    linked_at: UtcDateTime
+    last_used_at: UtcDateTime
 
 
 class UserData(BaseModel):
     """`GET /me`. Null fields are left out of the answer."""
+
+    model_config = examples({"username": "Mummo-Aino", "email": "aino@example.fi", "city": "Helsinki",
+                             "country": "FIN", "modified_at": "2026-12-01T20:07:43Z", "has_password": False})
 
     username: str
     email: str | None = None
@@ -47,7 +52,7 @@ class UserData(BaseModel):
     country: str | None = None
     city: str | None = None
     birth_date: dt.date | None = None
-    modified_at: dt.datetime | None = None
+    modified_at: UtcDateTime | None = None
     # Not in the original: tells the frontend whether a password change or account deletion
     # must ask for the current password.
     has_password: bool = False
@@ -59,7 +64,8 @@ class UserData(BaseModel):
 class PatchUser(Body):
     """`PATCH /me`: fields sent are written, an explicit null clears, absent fields stay as they are."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [
+        {"first_name": "Aino", "city": "Helsinki", "country": "fi", "birth_date": "1941-03-14"}, {"city": None}]})
 
     first_name: str | None = ShortText
     last_name: str | None = ShortText

@@ -34,16 +34,23 @@ def in_db_range(value: int) -> bool:
     return 0 < value <= MAX_DB_ID
 
 
+# The constraint comes before the stripping validator in each type so that it shows in the OpenAPI schema; the
+# validator still runs first (a before-validator wraps everything to its left).
+PID_DOC = "4–250 letters, digits, `-` and `_`; matched case- and accent-insensitively, returned as stored"
+
 # Body fields.
-PID = Annotated[str, BeforeValidator(strip_text), StringConstraints(pattern=PID_PATTERN)]
-SID = Annotated[str, BeforeValidator(strip_text), StringConstraints(pattern=SID_PATTERN)]
-UID = Annotated[str, BeforeValidator(strip_text), StringConstraints(pattern=UID_PATTERN)]
+PID = Annotated[str, StringConstraints(pattern=PID_PATTERN), BeforeValidator(strip_text)]
+SID = Annotated[str, StringConstraints(pattern=SID_PATTERN), BeforeValidator(strip_text)]
+UID = Annotated[str, StringConstraints(pattern=UID_PATTERN), BeforeValidator(strip_text)]
 MID = Annotated[int, Field(gt=0)]
 CID = Annotated[int, Field(gt=0)]
 
 # Path parameters, named as in the contract's URLs (`loc: ["path", "project"]`).
-ProjectPath = Annotated[str, BeforeValidator(strip_text), Path(pattern=PID_PATTERN)]
-SitePath = Annotated[str, BeforeValidator(strip_text), Path(pattern=SID_PATTERN)]
-MemoryPath = Annotated[int, Path(gt=0)]
-CommentPath = Annotated[int, Path(gt=0)]
-ImageNamePath = Annotated[str, Path(pattern=IMAGE_NAME_PATTERN)]
+ProjectPath = Annotated[str, Path(pattern=PID_PATTERN, description=f"Project id: {PID_DOC}",
+                                  examples=["helsinki-1952"]), BeforeValidator(strip_text)]
+SitePath = Annotated[str, Path(pattern=SID_PATTERN, description=f"Site id within the project: {PID_DOC}",
+                               examples=["olympiastadion"]), BeforeValidator(strip_text)]
+MemoryPath = Annotated[int, Path(gt=0, description="Memory id", examples=[57])]
+CommentPath = Annotated[int, Path(gt=0, description="Comment id", examples=[20])]
+ImageNamePath = Annotated[str, Path(pattern=IMAGE_NAME_PATTERN, description="An `image` value of an answer",
+                                    examples=["1dc15d85-8433-11ec-8f55-0242ac140005.jpg"])]

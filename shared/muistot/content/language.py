@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import pycountry
 from fastapi import Request
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from muistot.errors import ApiError
 from muistot.settings import Settings
@@ -115,8 +115,9 @@ def _lowercase_only(value: Any) -> Any:
 
 
 # `info.lang` in bodies: 2–3 lowercase letters with an ISO 639-1 form; output is always 2 letters.
-LangCode = Annotated[str, BeforeValidator(_lowercase_only), StringConstraints(pattern=r"^[a-z]{2,3}$"),
-                     AfterValidator(_lang_code)]
+LangCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$"), BeforeValidator(_lowercase_only),
+                     AfterValidator(_lang_code), Field(description="ISO 639 code (`fi`, `en`; `fin` becomes `fi`)",
+                                                       examples=["fi"])]
 
 
 def require_supported(lang: str, settings: Settings) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from muistot.content.language import LangCode
 from muistot.validation import Body
@@ -24,7 +24,14 @@ TEXT = _text(20_000)
 LONG_TEXT = _text(100_000)
 SMALL_TEXT = _text(2_500)
 # An uploaded image: base64 (optionally with a data: prefix); checked by decoding (muistot.images).
-IMAGE = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+IMAGE = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), Field(
+    description="A JPEG or PNG (the formats of MUISTOT_IMAGE_TYPES; others, GIF included, are 400 \"Bad image\"), "
+                "as standard base64, optionally behind `data:image/<type>;base64,`. The format is read from the "
+                "content, not a name. At most MUISTOT_MAX_IMAGE_BYTES decoded (10 MiB) and MUISTOT_MAX_IMAGE_PIXELS "
+                "pixels (25 million), else 413; stored re-encoded without EXIF.",
+    json_schema_extra={"contentEncoding": "base64"},
+    examples=["data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/q842"
+              "iQAAAABJRU5ErkJggg=="])]
 
 
 class Input(Body):

@@ -26,6 +26,7 @@ from muistot.db.tables import project_admins, project_contact, project_informati
 from muistot.errors import ApiError
 from muistot.identity import Principal
 from muistot.images import ImageUploads, delete_files, image_uploads, insert_image, release_images
+from muistot.openapi import errors, missing, nothing_changed
 from muistot.roles import SUPERUSER_REQUIRED, Role, is_superuser
 from muistot.storage import storage_of
 from muistot.text import fold
@@ -76,7 +77,9 @@ async def _user_ids(conn: AsyncConnection, names: list[str]) -> dict[str, int]:
     return {row.username_key: int(row.id) for row in rows}
 
 
-@router.post("/projects", status_code=201)
+@router.post("/projects", status_code=201, responses=errors(
+    400, 401, (403, "Not enough privileges"), (404, "Admins not found"), (406, "Language not supported"),
+    (409, "Project exists")))
 async def create_project(request: Request, body: NewProject, user: MaybeUser) -> Response:
     """201 + `Location`; the project starts unpublished with `info.lang` as its default language."""
     caller = signed_in(user)
@@ -122,7 +125,9 @@ async def create_project(request: Request, body: NewProject, user: MaybeUser) ->
     return Response(status_code=201, headers={"Location": location(request, "projects", body.id)})
 
 
-@router.patch("/projects/{project}", status_code=204, responses={304: {"description": "Nothing to change"}})
+@router.patch("/projects/{project}", status_code=204, responses={**nothing_changed(), **errors(
+    400, 401, (403, "Unauthorized", "Not enough privileges"), missing("project"),
+    (406, "Language not supported"), (409, "Project has no texts in that language"))})
 async def modify_project(request: Request, project: ProjectPath, body: ModifiedProject, user: MaybeUser) -> Response:
     """204 + `Location` when any field was applied, 304 for an empty body (or only `info: null`)."""
     caller = signed_in(user)
@@ -174,7 +179,8 @@ async def modify_project(request: Request, project: ProjectPath, body: ModifiedP
     return Response(status_code=204, headers={"Location": location(request, "projects", current.name)})
 
 
-@router.delete("/projects/{project}", status_code=204)
+@router.delete("/projects/{project}", status_code=204, responses=errors(
+    401, (403, "Unauthorized", "Not enough privileges"), missing("project")))
 async def delete_project(request: Request, project: ProjectPath, user: MaybeUser) -> Response:
     """Soft delete: the project is unpublished and marked deleted; publishing it again restores it.
 

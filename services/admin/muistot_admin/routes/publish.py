@@ -15,6 +15,7 @@ from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
 from muistot.content.urls import location
 from muistot.errors import ApiError
 from muistot.identity import Principal
+from muistot.openapi import errors, nothing_changed
 from muistot.roles import Role, is_superuser, require_admin_scope
 from muistot_admin.common import unchanged
 from muistot_admin.orders import Order
@@ -24,7 +25,9 @@ from muistot_admin.targets import load_managed_chain, load_order_chain, url_part
 
 router = APIRouter(tags=["publishing"])
 comment_router = APIRouter(tags=["publishing"])  # not mounted when MUISTOT_DISABLE_COMMENTS is set (§9)
-UNCHANGED = {304: {"description": "Already in that state"}}
+UNCHANGED = {**nothing_changed("Already in that state"), **errors(
+    401, (403, "Unauthorized", "Not enough privileges"), (404, "Project not found", "Site not found",
+                                                         "Memory not found", "Comment not found"))}
 
 
 def needed_role(kind: str) -> Role:
@@ -69,7 +72,8 @@ async def publish_comment(request: Request, project: ProjectPath, site: SitePath
     return await _publish(request, signed_in(user), publish, project, site, memory, comment)
 
 
-@router.post("/admin/publish", status_code=204, responses=UNCHANGED)
+@router.post("/admin/publish", status_code=204, responses={**nothing_changed("Already in that state"), **errors(
+    401, (403, "Unauthorized", "Not enough privileges"), (404, "Not Found"))})
 async def publish_order(request: Request, order: Order, user: MaybeUser) -> Response:
     """Publish or unpublish anything named by an order; 204 changed, 304 unchanged, no `Location`."""
     caller = signed_in(user)

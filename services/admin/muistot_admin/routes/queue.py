@@ -17,6 +17,7 @@ from muistot.content.access import load_chain
 from muistot.content.ids import PID_PATTERN, strip_text
 from muistot.errors import ApiError
 from muistot.mail import enqueue
+from muistot.openapi import errors, missing, nothing_changed
 from muistot.pagination import PageParams
 from muistot.ratelimit import Limit, RateLimiter, TooManyRequests
 from muistot.redis import RedisClients
@@ -39,7 +40,7 @@ StateFilter = Annotated[Literal["pending", "published", "rejected", "hidden"] | 
                         Query(description="Only this state")]
 
 
-@router.get("")
+@router.get("", responses=errors(401, (403, "Not enough privileges"), missing("project")))
 async def get_queue(request: Request, page: PageParams, user: MaybeUser, project: ProjectFilter = None,
                     type: KindFilter = None, state: StateFilter = None) -> dict:
     """Items waiting for approval or reported, oldest first, with their open report counts and reasons."""
@@ -50,8 +51,9 @@ async def get_queue(request: Request, page: PageParams, user: MaybeUser, project
 
 
 @router.post("/{kind}/{item_id}/decision", status_code=204,
-             responses={304: {"description": "Nothing to change"}})
-async def post_decision(request: Request, kind: Annotated[ItemKind, Path()],
+             responses={**nothing_changed(), **errors(401, (403, "Not enough privileges"),
+                                                (404, "Site not found", "Memory not found", "Comment not found"))})
+async def decide_queue_item(request: Request, kind: Annotated[ItemKind, Path()],
                         item_id: Annotated[int, Path(gt=0)], decision: Decision, user: MaybeUser) -> Response:
     """approve → published (reports cleared); reject → rejected (reason mailed); clear_reports → reviewed."""
     caller = signed_in(user)

@@ -18,6 +18,7 @@ from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
 from muistot.content.urls import location
 from muistot.errors import ApiError
 from muistot.identity import Principal
+from muistot.openapi import errors, missing
 from muistot.ratelimit import Limit, RateLimiter
 from muistot_admin.common import unchanged
 from muistot_admin.orders import ReportBody, ReportOrder
@@ -25,6 +26,7 @@ from muistot_admin.targets import as_order_error, kind_of, url_parts
 
 router = APIRouter(tags=["reports"])
 comment_router = APIRouter(tags=["reports"])  # not mounted when MUISTOT_DISABLE_COMMENTS is set (§9)
+REPORT_ERRORS = errors(401, missing("comment"), 429)
 REPORTS_PER_USER = Limit("report-user", max=30, window=600)
 
 
@@ -56,28 +58,30 @@ async def _report_resource(request: Request, user: MaybeUser, names: dict[str, s
     return Response(status_code=204, headers={"Location": location(request, *url_parts(chain))})
 
 
-@router.put("/projects/{project}/sites/{site}/report", status_code=204)
+@router.put("/projects/{project}/sites/{site}/report", status_code=204, responses=REPORT_ERRORS)
 async def report_site(request: Request, project: ProjectPath, site: SitePath, user: MaybeUser,
                       body: ReportBody | None = Body(None)) -> Response:
     return await _report_resource(request, user, {"project": project, "site": site}, body)
 
 
-@router.put("/projects/{project}/sites/{site}/memories/{memory}/report", status_code=204)
+@router.put("/projects/{project}/sites/{site}/memories/{memory}/report", status_code=204,
+            responses=REPORT_ERRORS)
 async def report_memory(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                         user: MaybeUser, body: ReportBody | None = Body(None)) -> Response:
     return await _report_resource(request, user, {"project": project, "site": site, "memory": memory}, body)
 
 
 @comment_router.put("/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}/report",
-                    status_code=204)
+                    status_code=204, responses=REPORT_ERRORS)
 async def report_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                          comment: CommentPath, user: MaybeUser, body: ReportBody | None = Body(None)) -> Response:
     names = {"project": project, "site": site, "memory": memory, "comment": comment}
     return await _report_resource(request, user, names, body)
 
 
-@router.post("/report", status_code=204, responses={304: {"description": "Already reported by this user"},
-                                                    501: {"description": "Projects cannot be reported"}})
+@router.post("/report", status_code=204, responses={
+    304: {"description": "Already reported by this user"}, **errors(401, (404, "Not Found"), 429),
+    501: {"description": "Projects cannot be reported", **errors((501, "Not Implemented"))[501]}})
 async def report_order(request: Request, order: ReportOrder, user: MaybeUser) -> Response:
     """Report anything named by an order: 204 the first time, 304 for this user's repeat."""
     caller = signed_in(user)

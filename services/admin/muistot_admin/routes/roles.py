@@ -19,12 +19,16 @@ from muistot.content.urls import location
 from muistot.db.engine import utcnow
 from muistot.db.tables import project_admins, project_moderators, users
 from muistot.errors import ApiError
+from muistot.openapi import errors
 from muistot.roles import Role
 from muistot.text import fold
 from muistot_admin.params import Username
 from muistot_admin.targets import load_managed_chain
 
 router = APIRouter(tags=["roles"])
+REMOVAL_ERRORS = errors(401, (403, "Unauthorized", "Not enough privileges"),
+                        (404, "Project not found", "User not found"))
+GRANT_ERRORS = {**REMOVAL_ERRORS, **errors((409, "User is already an admin", "User is already a moderator"))}
 
 ROLE_TABLES: dict[str, tuple[Table, str]] = {
     "admins": (project_admins, "an admin"),
@@ -72,21 +76,21 @@ async def _change_role(request: Request, project: str, username: str, user: Mayb
                     headers={"Location": location(request, "projects", chain.project.name)})
 
 
-@router.post("/projects/{project}/admins", status_code=201)
+@router.post("/projects/{project}/admins", status_code=201, responses=GRANT_ERRORS)
 async def add_admin(request: Request, project: ProjectPath, username: Username, user: MaybeUser) -> Response:
     return await _change_role(request, project, username, user, "admins", add=True)
 
 
-@router.delete("/projects/{project}/admins", status_code=204)
+@router.delete("/projects/{project}/admins", status_code=204, responses=REMOVAL_ERRORS)
 async def remove_admin(request: Request, project: ProjectPath, username: Username, user: MaybeUser) -> Response:
     return await _change_role(request, project, username, user, "admins", add=False)
 
 
-@router.post("/projects/{project}/moderators", status_code=201)
+@router.post("/projects/{project}/moderators", status_code=201, responses=GRANT_ERRORS)
 async def add_moderator(request: Request, project: ProjectPath, username: Username, user: MaybeUser) -> Response:
     return await _change_role(request, project, username, user, "moderators", add=True)
 
 
-@router.delete("/projects/{project}/moderators", status_code=204)
+@router.delete("/projects/{project}/moderators", status_code=204, responses=REMOVAL_ERRORS)
 async def remove_moderator(request: Request, project: ProjectPath, username: Username, user: MaybeUser) -> Response:
     return await _change_role(request, project, username, user, "moderators", add=False)

@@ -16,6 +16,7 @@ from muistot.content.urls import location
 from muistot.db.engine import utcnow
 from muistot.db.tables import superusers, users
 from muistot.errors import ApiError
+from muistot.openapi import errors
 from muistot.roles import require_superuser
 from muistot_admin.params import Username
 from muistot_admin.routes.roles import find_user
@@ -23,7 +24,7 @@ from muistot_admin.routes.roles import find_user
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-@router.get("/superusers")
+@router.get("/superusers", responses=errors((403, "Not enough privileges")))
 async def list_superusers(request: Request, user: CurrentUser) -> dict[str, list[str]]:
     """Usernames of every superuser."""
     async with request.app.state.db.connect() as conn:
@@ -33,7 +34,8 @@ async def list_superusers(request: Request, user: CurrentUser) -> dict[str, list
         return {"items": [row.username for row in rows]}
 
 
-@router.post("/superusers", status_code=201)
+@router.post("/superusers", status_code=201, responses=errors(
+    401, (403, "Not enough privileges"), (404, "User not found"), (409, "User is already a superuser")))
 async def add_superuser(request: Request, username: Username, user: MaybeUser) -> Response:
     """201 + `Location`; 404 "User not found"; 409 "User is already a superuser"."""
     caller = signed_in(user)
@@ -54,7 +56,8 @@ async def add_superuser(request: Request, username: Username, user: MaybeUser) -
     return Response(status_code=201, headers={"Location": location(request, "admin", "superusers")})
 
 
-@router.delete("/superusers", status_code=204)
+@router.delete("/superusers", status_code=204, responses=errors(
+    401, (403, "Not enough privileges"), (404, "User not found"), (409, "Cannot remove the last superuser")))
 async def remove_superuser(request: Request, username: Username, user: MaybeUser) -> Response:
     """204 + `Location` (also when the user was not a superuser); 409 for the last superuser."""
     caller = signed_in(user)

@@ -14,6 +14,7 @@ from muistot.content.states import initial_state, state_after_edit
 from muistot.content.urls import location
 from muistot.db.engine import utcnow
 from muistot.db.tables import comments
+from muistot.openapi import errors, missing
 from muistot.roles import Role
 from muistot_data.models import ModifiedComment, NewComment
 from muistot_data.responses import no_content
@@ -24,7 +25,7 @@ router = write_router("comments")
 COMMENTS = "/projects/{project}/sites/{site}/memories/{memory}/comments"
 
 
-@router.post(COMMENTS, status_code=201, response_class=Response)
+@router.post(COMMENTS, status_code=201, response_class=Response, responses=errors(401, missing("memory")))
 @retry_deadlocks
 async def create_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                          body: NewComment, user: MaybeUser) -> Response:
@@ -42,7 +43,8 @@ async def create_comment(request: Request, project: ProjectPath, site: SitePath,
                                     chain.memory.id, "comments", comment_id))
 
 
-@router.patch(COMMENTS + "/{comment}", status_code=204, response_class=Response)
+@router.patch(COMMENTS + "/{comment}", status_code=204, response_class=Response,
+              responses=errors(401, (403, "Not enough privileges"), missing("comment")))
 @retry_deadlocks
 async def modify_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                          comment: CommentPath, body: ModifiedComment, user: MaybeUser) -> Response:
@@ -59,7 +61,8 @@ async def modify_comment(request: Request, project: ProjectPath, site: SitePath,
                                     chain.memory.id, "comments", chain.comment.id))
 
 
-@router.delete(COMMENTS + "/{comment}", status_code=204, response_class=Response)
+@router.delete(COMMENTS + "/{comment}", status_code=204, response_class=Response,
+               responses=errors(401, (403, "Not enough privileges"), missing("comment")))
 @retry_deadlocks
 async def delete_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                          comment: CommentPath, user: MaybeUser) -> Response:

@@ -9,6 +9,7 @@ from muistot.auth import MaybeUser
 from muistot.content.access import Scope, load_chain
 from muistot.content.cache import shared_audience
 from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
+from muistot.openapi import errors, missing
 from muistot_data.models import Comment, Comments
 from muistot_data.queries import memories as queries
 from muistot_data.responses import read_response
@@ -18,7 +19,7 @@ router = APIRouter(tags=["comments"])
 COMMENTS = "/projects/{project}/sites/{site}/memories/{memory}/comments"
 
 
-@router.get(COMMENTS, response_model=Comments)
+@router.get(COMMENTS, response_model=Comments, responses=errors(missing("memory")))
 async def list_comments(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                         user: MaybeUser) -> Response:
     state = request.app.state
@@ -32,7 +33,7 @@ async def list_comments(request: Request, project: ProjectPath, site: SitePath, 
         return await read_response(request, user, build, shared=shared_audience(chain))
 
 
-@router.get(COMMENTS + "/{comment}", response_model=Comment)
+@router.get(COMMENTS + "/{comment}", response_model=Comment, responses=errors(missing("comment")))
 async def get_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                       comment: CommentPath, user: MaybeUser) -> Response:
     state = request.app.state

@@ -13,6 +13,7 @@ from muistot.content.ids import ImageNamePath
 from muistot.content.urls import location
 from muistot.errors import ApiError
 from muistot.images import content_type_of
+from muistot.openapi import errors
 from muistot.storage import storage_of
 
 log = logging.getLogger("muistot.images")
@@ -36,9 +37,14 @@ def _matches(request: Request, etag: str) -> bool:
     return etag in tags or "*" in tags
 
 
-@router.get("/images/{name}", name="image", response_class=Response,
-            responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, 303: {"description": "Not found"}})
-async def image(request: Request, name: ImageNamePath, _: MaybeUser) -> Response:
+@router.get("/images/{name}", response_class=Response, responses={
+    200: {"description": "The image, `image/jpeg` or `image/png` (stored names never change: cache it for good)",
+          "content": {kind: {"schema": {"type": "string", "format": "binary"}}
+                      for kind in ("image/jpeg", "image/png")}},
+    303: {"description": "No such image: to `/images/placeholder.jpg`"},
+    304: {"description": "`If-None-Match` names this image's `ETag`"},
+    **errors((503, "Image storage unavailable", "Lost Connection to Redis"))})
+async def get_image(request: Request, name: ImageNamePath, _: MaybeUser) -> Response:
     """Anyone may fetch an image; a present but invalid token is still a 401, as everywhere (§1.1)."""
     etag = _etag(name)
     headers = {"Cache-Control": CACHE_FOREVER, "ETag": etag}

@@ -14,6 +14,7 @@ from muistot.content.states import initial_state
 from muistot.content.urls import location
 from muistot.db.engine import utcnow
 from muistot.db.tables import memories
+from muistot.openapi import errors, missing, nothing_changed
 from muistot.roles import Role
 from muistot_data.models import ModifiedMemory, NewMemory
 from muistot_data.responses import no_content
@@ -24,7 +25,7 @@ router = write_router("memories")
 MEMORIES = "/projects/{project}/sites/{site}/memories"
 
 
-@router.post(MEMORIES, status_code=201, response_class=Response)
+@router.post(MEMORIES, status_code=201, response_class=Response, responses=errors(400, 401, missing("site")))
 @retry_deadlocks
 async def create_memory(request: Request, project: ProjectPath, site: SitePath, body: NewMemory,
                         user: MaybeUser) -> Response:
@@ -44,7 +45,7 @@ async def create_memory(request: Request, project: ProjectPath, site: SitePath, 
 
 
 @router.patch(MEMORIES + "/{memory}", status_code=204, response_class=Response,
-              responses={304: {"description": "Nothing to change"}})
+              responses={**nothing_changed(), **errors(400, 401, (403, "Not enough privileges"), missing("memory"))})
 @retry_deadlocks
 async def modify_memory(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                         body: ModifiedMemory, user: MaybeUser) -> Response:
@@ -70,7 +71,8 @@ async def modify_memory(request: Request, project: ProjectPath, site: SitePath, 
                                     chain.memory.id))
 
 
-@router.delete(MEMORIES + "/{memory}", status_code=204, response_class=Response)
+@router.delete(MEMORIES + "/{memory}", status_code=204, response_class=Response,
+               responses=errors(401, (403, "Not enough privileges"), missing("memory")))
 @retry_deadlocks
 async def delete_memory(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                         user: MaybeUser) -> Response:

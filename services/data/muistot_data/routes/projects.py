@@ -11,6 +11,7 @@ from muistot.content.cache import ANONYMOUS
 from muistot.content.ids import ProjectPath
 from muistot.content.language import requested_read_language
 from muistot.db.engine import utcnow
+from muistot.openapi import READ_LANGUAGE, errors, missing
 from muistot.roles import standing
 from muistot_data.models import Project, Projects
 from muistot_data.queries import projects as queries
@@ -19,7 +20,7 @@ from muistot_data.responses import read_response
 router = APIRouter(tags=["projects"])
 
 
-@router.get("/projects", response_model=Projects)
+@router.get("/projects", response_model=Projects, openapi_extra=READ_LANGUAGE)
 async def list_projects(request: Request, user: MaybeUser) -> Response:
     """Published projects inside their date window, plus the caller's own (staff) projects."""
     state = request.app.state
@@ -35,7 +36,8 @@ async def list_projects(request: Request, user: MaybeUser) -> Response:
         return await read_response(request, user, build, shared=None if caller.privileged else ANONYMOUS)
 
 
-@router.get("/projects/{project}", response_model=Project)
+@router.get("/projects/{project}", response_model=Project, openapi_extra=READ_LANGUAGE,
+            responses=errors(missing("project")))
 async def get_project(request: Request, project: ProjectPath, user: MaybeUser) -> Response:
     state = request.app.state
     lang = requested_read_language(request, state.settings)

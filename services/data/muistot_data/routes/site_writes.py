@@ -18,6 +18,7 @@ from muistot.content.urls import location
 from muistot.db.engine import utcnow
 from muistot.db.tables import memories, site_information, sites
 from muistot.errors import ApiError
+from muistot.openapi import errors, missing, nothing_changed
 from muistot.roles import Role
 from muistot.text import fold
 from muistot_data.models import ModifiedSite, NewSite
@@ -40,7 +41,8 @@ async def put_info(conn: AsyncConnection, site_id: int, info: InfoBody, user_id:
         await conn.execute(site_information.insert().values(site_id=site_id, lang=info.lang, **values))
 
 
-@router.post(SITES, status_code=201, response_class=Response)
+@router.post(SITES, status_code=201, response_class=Response, responses=errors(
+    400, 401, (403, "Admin posting only"), missing("project"), (406, "Language not supported"), (409, "Site exists")))
 @retry_deadlocks
 async def create_site(request: Request, project: ProjectPath, body: NewSite, user: MaybeUser) -> Response:
     principal = signed_in(user)
@@ -70,7 +72,8 @@ async def create_site(request: Request, project: ProjectPath, body: NewSite, use
 
 
 @router.patch(SITES + "/{site}", status_code=204, response_class=Response,
-              responses={304: {"description": "Nothing to change"}})
+              responses={**nothing_changed(), **errors(400, 401, (403, "Admin posting only", "Not enough privileges"),
+                                                    missing("site"), (406, "Language not supported"))})
 @retry_deadlocks
 async def modify_site(request: Request, project: ProjectPath, site: SitePath, body: ModifiedSite,
                       user: MaybeUser) -> Response:
@@ -100,7 +103,8 @@ async def modify_site(request: Request, project: ProjectPath, site: SitePath, bo
     return no_content(204, location(request, "projects", chain.project.name, "sites", chain.site.name))
 
 
-@router.delete(SITES + "/{site}", status_code=204, response_class=Response)
+@router.delete(SITES + "/{site}", status_code=204, response_class=Response,
+               responses=errors(401, (403, "Not enough privileges"), missing("site")))
 @retry_deadlocks
 async def delete_site(request: Request, project: ProjectPath, site: SitePath, user: MaybeUser) -> Response:
     """Hard delete with translations, memories, comments and reports; images nobody else uses go too."""

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from muistot.auth import MaybeUser
 from muistot.content.access import Scope, load_chain
@@ -15,6 +15,7 @@ from muistot.content.cache import shared_audience
 from muistot.content.ids import ProjectPath, SitePath
 from muistot.content.language import requested_read_language
 from muistot.errors import ApiError
+from muistot.openapi import READ_LANGUAGE, errors, missing
 from muistot_data.models import Output, Site, Sites
 from muistot_data.queries import memories as memory_queries
 from muistot_data.queries import sites as queries
@@ -22,6 +23,7 @@ from muistot_data.queries.sites import BBox, Nearest
 from muistot_data.responses import JSON, read_response
 
 router = APIRouter(tags=["sites"])
+GEOJSON = "application/geo+json"
 
 N = Annotated[int | None, Query(ge=1)]
 Lat = Annotated[float | None, Query(ge=-90, le=90)]
@@ -68,6 +70,12 @@ class GeoJson(Output):
     features: list[dict[str, Any]]
 
 
+class GeoJsonResponse(JSONResponse):
+    """Only names the media type in the OpenAPI document; `read_response` builds the answer itself."""
+
+    media_type = GEOJSON
+
+
 def _feature(site: Site) -> dict[str, Any]:
     return {"type": "Feature", "id": site.id,
             "geometry": {"type": "Point", "coordinates": [site.location.lon, site.location.lat]},
@@ -90,23 +98,26 @@ async def _site_listing(request: Request, project: str, user: MaybeUser, filters
         return await read_response(request, user, build, media_type, shared=shared_audience(chain))
 
 
-@router.get("/projects/{project}/sites", response_model=Sites)
+@router.get("/projects/{project}/sites", response_model=Sites, openapi_extra=READ_LANGUAGE,
+            responses=errors(missing("project")))
 async def list_sites(request: Request, project: ProjectPath, user: MaybeUser, n: N = None, lat: Lat = None,
                      lon: Lon = None, bbox: BBoxQuery = None) -> Response:
     """All visible sites, the `n` nearest to `lat`/`lon`, and/or those inside a `bbox` viewport."""
     return await _site_listing(request, project, user, (n, lat, lon, bbox), lambda found: Sites(items=found))
 
 
-@router.get("/projects/{project}/sites.geojson", response_model=GeoJson)
-async def sites_geojson(request: Request, project: ProjectPath, user: MaybeUser, n: N = None, lat: Lat = None,
+@router.get("/projects/{project}/sites.geojson", response_model=GeoJson, openapi_extra=READ_LANGUAGE,
+            response_class=GeoJsonResponse, responses=errors(missing("project")))
+async def list_sites_geojson(request: Request, project: ProjectPath, user: MaybeUser, n: N = None, lat: Lat = None,
                         lon: Lon = None, bbox: BBoxQuery = None) -> Response:
     """The visible sites as a GeoJSON FeatureCollection (Point `[lon, lat]`), with the same filters."""
     return await _site_listing(request, project, user, (n, lat, lon, bbox),
                                lambda found: GeoJson(features=[_feature(site) for site in found]),
-                               media_type="application/geo+json")
+                               media_type=GEOJSON)
 
 
-@router.get("/projects/{project}/sites/{site}", response_model=Site)
+@router.get("/projects/{project}/sites/{site}", response_model=Site, openapi_extra=READ_LANGUAGE,
+            responses=errors(missing("site")))
 async def get_site(request: Request, project: ProjectPath, site: SitePath, user: MaybeUser,
                    include_memories: bool = False) -> Response:
     state = request.app.state

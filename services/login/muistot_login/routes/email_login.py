@@ -18,6 +18,7 @@ from muistot.content.language import requested_write_language
 from muistot.errors import ApiError
 from muistot.mail import enqueue
 from muistot.mail.templates import login_mail
+from muistot.openapi import MAIL_LANGUAGE, errors, signed_in_response
 from muistot.text import fold
 from muistot.validation import EmailAddress, PlainText
 from muistot_login import accounts, limits, links, queries, usernames
@@ -50,9 +51,10 @@ async def send_login_link(request: Request, *, user_id: int | None, username: st
                   state.settings)
 
 
-@router.post("/email", status_code=204, response_class=Response,
-             responses={403: {"description": "Already signed-in"}, 429: {"description": "Too many requests"}})
-async def request_link(request: Request, user: MaybeUser,
+@router.post("/email", status_code=204, response_class=Response, openapi_extra=MAIL_LANGUAGE,
+             responses={204: {"description": "A link was mailed (whether or not the address has an account)"},
+                        **errors((403, "Already signed-in"), 429)})
+async def request_login_link(request: Request, user: MaybeUser,
                        email: Annotated[EmailAddress, Query(description="where to send the link")]) -> Response:
     """Mail a login link to `email`. 204 whether or not the address has an account."""
     refuse_signed_in(user)
@@ -73,9 +75,8 @@ async def request_link(request: Request, user: MaybeUser,
 
 
 @router.post("/email/exchange", status_code=200, response_class=Response,
-             responses={200: {"description": "Signed in: the `Authorization: bearer <token>` header"},
-                        404: {"description": "Not found"}})
-async def exchange(request: Request, user_: MaybeUser,
+             responses={**signed_in_response(), **errors((403, "Already signed-in"), (404, NOT_FOUND), 429)})
+async def exchange_login_link(request: Request, user_: MaybeUser,
                    user: Annotated[PlainText, Query(max_length=255)],
                    token: Annotated[PlainText, Query(max_length=512)]) -> Response:
     """Trade a mailed link for a session: 200 with the token in the `Authorization` header.

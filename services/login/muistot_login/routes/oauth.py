@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from muistot.auth import MaybeUser
 from muistot.content.urls import location
 from muistot.errors import ApiError
+from muistot.openapi import errors, signed_in_response
 from muistot.ratelimit import TooManyRequests
 from muistot.settings import Settings
 from muistot.validation import PlainText
@@ -71,7 +72,7 @@ def _client(request: Request, name: str) -> OidcClient | None:
 
 
 @router.get("/oauth", response_model=ProviderList)
-async def oauth_providers(request: Request) -> ProviderList:
+async def list_providers(request: Request) -> ProviderList:
     """The providers people can sign in with: names (the contract's list) and button labels."""
     configured = request.app.state.settings.oidc_providers
     return ProviderList(oauth_providers=[provider.name for provider in configured],
@@ -79,10 +80,10 @@ async def oauth_providers(request: Request) -> ProviderList:
 
 
 @router.get("/oauth/{provider}", status_code=302, response_class=RedirectResponse,
-            responses={302: {"description": "To the provider's sign-in page"},
-                       404: {"description": "Unknown provider"}, 429: {"description": "Too many requests"},
-                       503: {"description": "Provider unavailable"}})
-async def start(request: Request, provider: Annotated[PlainText, Path(max_length=64)]) -> Response:
+            responses={302: {"description": "To the provider's sign-in page (a browser navigation, not a fetch)"},
+                       **errors((404, "Unknown provider"), 429,
+                                (503, "Provider unavailable", "Lost Connection to Redis"))})
+async def start_provider_sign_in(request: Request, provider: Annotated[PlainText, Path(max_length=64)]) -> Response:
     """Start signing in with `provider`: a browser navigation, answered with a redirect to it."""
     client = _client(request, provider)
     if client is None:
@@ -103,7 +104,7 @@ async def start(request: Request, provider: Annotated[PlainText, Path(max_length
 
 @router.get("/oauth/{provider}/callback", status_code=302, response_class=RedirectResponse,
             responses={302: {"description": "To `MUISTOT_PUBLIC_URL#oauth-login:code=…` or `#oauth-error:error=…`"}})
-async def callback(request: Request, provider: str, state: str | None = None, code: str | None = None,
+async def provider_callback(request: Request, provider: str, state: str | None = None, code: str | None = None,
                    error: str | None = None) -> Response:
     """The provider's return. Every outcome is a redirect to the frontend; nothing is written but a
     one-time code, so a refusal leaves nothing behind."""
@@ -161,10 +162,8 @@ async def _prove(request: Request, provider: str, state: str | None, code: str |
 
 
 @router.post("/oauth/exchange", status_code=200, response_class=Response,
-             responses={200: {"description": "Signed in: the `Authorization: bearer <token>` header"},
-                        403: {"description": "Already signed-in"}, 404: {"description": "Not found"},
-                        429: {"description": "Too many requests"}})
-async def exchange(request: Request, user: MaybeUser, body: ProviderCodeExchange) -> Response:
+             responses={**signed_in_response(), **errors((403, "Already signed-in"), (404, NOT_FOUND), 429)})
+async def exchange_provider_code(request: Request, user: MaybeUser, body: ProviderCodeExchange) -> Response:
     """Trade the one-time code of `#oauth-login:code=…` for a session: 200 with the token in `Authorization`."""
     refuse_signed_in(user)
     state = request.app.state

@@ -33,6 +33,7 @@ from muistot.db.tables import login_verifiers
 from muistot.errors import ApiError
 from muistot.mail import enqueue
 from muistot.mail.templates import register_mail
+from muistot.openapi import MAIL_LANGUAGE, errors, signed_in_response
 from muistot.passwords import hash_password, policy_error, same_secret, verify_password
 from muistot.text import fold
 from muistot.validation import PlainText
@@ -52,9 +53,8 @@ def code_digest(user_id: int, code: str) -> str:
 
 
 @router.post("/password", status_code=200, response_class=Response,
-             responses={200: {"description": "Signed in: the `Authorization: bearer <token>` header"},
-                        400: {"description": "Bad Request (no such account or wrong password)"},
-                        403: {"description": "Not verified / Already signed-in"}})
+             responses={**signed_in_response(),
+                        **errors((400, "Bad Request"), (403, "Already signed-in", "Not verified"), 429)})
 async def password_login(request: Request, user: MaybeUser, body: PasswordLogin) -> Response:
     refuse_signed_in(user)
     state = request.app.state
@@ -80,9 +80,10 @@ async def password_login(request: Request, user: MaybeUser, body: PasswordLogin)
             return await session_response(request, conn, int(row["id"]))
 
 
-@router.post("/register", status_code=201, response_class=Response,
-             responses={201: {"description": "A confirmation code was mailed"},
-                        409: {"description": "Username already in use"}})
+@router.post("/register", status_code=201, response_class=Response, openapi_extra=MAIL_LANGUAGE,
+             responses={201: {"description": "A confirmation code was mailed (or, for an address that has an "
+                                             "account already, a login link)"},
+                        **errors((403, "Already signed-in"), (409, "Username already in use"), 429)})
 async def register(request: Request, user: MaybeUser, body: Registration) -> Response:
     state = request.app.state
     problem = policy_error(body.password, state.settings.password_min_length)
@@ -136,9 +137,8 @@ async def _register(request: Request, body: Registration, password_hash: str) ->
 
 
 @router.post("/confirm", status_code=200, response_class=Response,
-             responses={200: {"description": "Signed in: the `Authorization: bearer <token>` header"},
-                        404: {"description": "Not Found"}})
-async def confirm(request: Request, user_: MaybeUser,
+             responses={**signed_in_response(), **errors((403, "Already signed-in"), (404, "Not Found"), 429)})
+async def confirm_registration(request: Request, user_: MaybeUser,
                   user: Annotated[PlainText, Query(max_length=255)],
                   token: Annotated[PlainText, Query(max_length=512)]) -> Response:
     """Confirm a registration with its mailed code; signs the new account in."""

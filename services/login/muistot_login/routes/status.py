@@ -11,8 +11,9 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.get("/status", status_code=200, response_class=Response,
-            responses={401: {"description": "No session, or an invalid one"}})
-async def status(user: MaybeUser) -> Response:
+            responses={200: {"description": "The session is valid (empty body)"},
+                       401: {"description": "No session, or an invalid one (empty body)"}})
+async def session_status(user: MaybeUser) -> Response:
     """200 with an empty body while the session is valid; 401 with an empty body without a token."""
     if user is None:
         return Response(status_code=401)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from muistot.auth import MaybeUser, signed_in
+from muistot.openapi import errors
 from muistot.pagination import PageParams, PageRequest, keyset, paged
 from muistot_users.own_content import LISTS
 
@@ -20,29 +21,29 @@ async def _page(request: Request, user_id: int, name: str, page: PageRequest) ->
     return paged(rows, page, key=lambda row: (row["id"],), item=item)
 
 
-@router.get("/projects")
-async def my_projects(request: Request, maybe_user: MaybeUser, page: PageParams) -> dict[str, Any]:
+@router.get("/projects", responses=errors(401))
+async def list_my_projects(request: Request, maybe_user: MaybeUser, page: PageParams) -> dict[str, Any]:
     """Projects the user administers or moderates, with the role (`admin` wins over `moderator`)."""
     user = signed_in(maybe_user)
     return await _page(request, user.user_id, "projects", page)
 
 
-@router.get("/sites")
-async def my_sites(request: Request, maybe_user: MaybeUser, page: PageParams) -> dict[str, Any]:
+@router.get("/sites", responses=errors(401))
+async def list_my_sites(request: Request, maybe_user: MaybeUser, page: PageParams) -> dict[str, Any]:
     """Sites the user created, newest first, with their review state."""
     user = signed_in(maybe_user)
     return await _page(request, user.user_id, "sites", page)
 
 
-@router.get("/memories")
-async def my_memories(request: Request, maybe_user: MaybeUser, page: PageParams) -> dict[str, Any]:
+@router.get("/memories", responses=errors(401))
+async def list_my_memories(request: Request, maybe_user: MaybeUser, page: PageParams) -> dict[str, Any]:
     """Memories the user wrote, newest first, with their review state."""
     user = signed_in(maybe_user)
     return await _page(request, user.user_id, "memories", page)
 
 
-@router.get("/comments")
-async def my_comments(request: Request, maybe_user: MaybeUser, page: PageParams) -> dict[str, Any]:
+@router.get("/comments", responses=errors(401))
+async def list_my_comments(request: Request, maybe_user: MaybeUser, page: PageParams) -> dict[str, Any]:
     """Comments the user wrote, newest first, with their review state."""
     user = signed_in(maybe_user)
     return await _page(request, user.user_id, "comments", page)

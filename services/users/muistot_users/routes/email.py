@@ -25,6 +25,7 @@ from muistot.db.engine import utcnow
 from muistot.db.tables import users
 from muistot.errors import ApiError
 from muistot.mail import enqueue
+from muistot.openapi import MAIL_LANGUAGE, errors
 from muistot.text import fold
 from muistot.validation import EmailAddress, PlainText
 from muistot_users import limits, mails, one_time_secrets
@@ -46,9 +47,8 @@ def _link(request: Request, token: str) -> str:
     200: {"description": "A confirmation link was mailed to the new address; the `Authorization` header carries "
                          "the caller's new token (the one presented ends)"},
     304: {"description": "This is already the account's address"},
-    403: {"description": "Recent sign-in required (or the current password) / Wrong password"},
-    429: {"description": "Too many requests"},
-})
+    **errors(401, (403, "Recent sign-in required", "Current password required", "Wrong password"), 429),
+}, openapi_extra=MAIL_LANGUAGE)
 async def request_email_change(request: Request, maybe_user: MaybeUser,
                                email: Annotated[EmailAddress, Query(max_length=320)],
                                body: EmailChange | None = None) -> Response:
@@ -91,9 +91,7 @@ async def request_email_change(request: Request, maybe_user: MaybeUser,
 
 @router.post("/email/confirm", status_code=204, responses={
     204: {"description": "The address is changed; every other session of the account has ended"},
-    404: {"description": "No such outstanding link (wrong, expired, used, or too many attempts)"},
-    409: {"description": "Email in use"},
-    429: {"description": "Too many requests"},
+    **errors(401, (404, "Not Found"), (409, "Email in use"), 429),
 })
 async def confirm_email_change(request: Request, maybe_user: MaybeUser,
                                token: Annotated[PlainText, Query(min_length=1, max_length=200)]) -> Response:

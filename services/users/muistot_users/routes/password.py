@@ -17,6 +17,7 @@ from muistot.auth import MaybeUser, signed_in
 from muistot.db.engine import utcnow
 from muistot.db.tables import users
 from muistot.errors import ApiError
+from muistot.openapi import errors
 from muistot.passwords import hash_password, policy_error
 from muistot.validation import PlainText
 from muistot_users.models import PasswordChange
@@ -46,9 +47,8 @@ def new_password(query_value: str | None, body: PasswordChange | None, min_lengt
 
 @router.put("/password", status_code=200, responses={
     200: {"description": "Password set; the other sessions of the account have ended"},
-    403: {"description": "Current password required / Wrong password / Recent sign-in required (a first "
-                         "password, from a session signed in more than MUISTOT_REAUTH_SECONDS ago)"},
-    429: {"description": "Too many wrong passwords"},
+    **errors(401, (403, "Current password required", "Wrong password", "Recent sign-in required"),
+             (409, "Password changed meanwhile"), 429),
 })
 async def set_password(request: Request, maybe_user: MaybeUser,
                        password: Annotated[PlainText | None, Query(max_length=1000)] = None,

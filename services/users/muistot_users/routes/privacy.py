@@ -22,6 +22,7 @@ from muistot.content import generations
 from muistot.content.language import requested_write_language
 from muistot.errors import ApiError
 from muistot.mail import enqueue
+from muistot.openapi import MAIL_LANGUAGE, errors
 from muistot.text import fold
 from muistot.validation import PlainText
 from muistot_users import limits, mails, one_time_secrets
@@ -49,9 +50,8 @@ async def export_my_data(request: Request, user: CurrentUser) -> Response:
 
 @router.post("/account/delete-request", status_code=204, responses={
     204: {"description": "A deletion code was mailed to the account's address"},
-    409: {"description": "The account has no e-mail address (confirm with the password instead)"},
-    429: {"description": "Too many requests"},
-})
+    **errors((409, "No e-mail address"), 429),
+}, openapi_extra=MAIL_LANGUAGE)
 async def request_account_deletion(request: Request, user: CurrentUser) -> Response:
     state = request.app.state
     async with state.db.connect() as conn:
@@ -74,8 +74,7 @@ async def request_account_deletion(request: Request, user: CurrentUser) -> Respo
 
 @router.delete("/account", status_code=204, responses={
     204: {"description": "The account is deleted and every session of it has ended"},
-    403: {"description": "Confirmation required / Wrong password / Invalid code"},
-    429: {"description": "Too many attempts"},
+    **errors(401, (403, "Confirmation required", "Wrong password", "Invalid code", "Recent sign-in required"), 429),
 })
 async def delete_my_account(request: Request, maybe_user: MaybeUser,
                             token: Annotated[PlainText | None, Query(min_length=6, max_length=200)] = None,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from muistot import identities
 from muistot.auth import CurrentUser, MaybeUser, signed_in
 from muistot.encoding import json_bytes
+from muistot.openapi import errors
 from muistot_users import linked_providers
 from muistot_users.models import PatchUser, UserData
 from muistot_users.profile import load_account, load_profile, patch_personal_data
@@ -25,7 +26,7 @@ async def get_me(request: Request, user: CurrentUser) -> Response:
     return Response(json_bytes(profile), media_type="application/json")
 
 
-@router.patch("", status_code=204)
+@router.patch("", status_code=204, responses=errors(401))
 async def patch_me(request: Request, maybe_user: MaybeUser, body: PatchUser | None = None) -> Response:
     """Write the fields sent; `null` clears one; absent fields stay. An empty object changes nothing (still 204,
     as the contract recommends: a 304 is not `ok` to a browser's fetch)."""

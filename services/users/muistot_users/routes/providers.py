@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from muistot.auth import MaybeUser, signed_in
+from muistot.openapi import errors
 from muistot.validation import PlainText
 from muistot_users import linked_providers
 
@@ -15,8 +16,7 @@ router = APIRouter(prefix="/me", tags=["me"])
 
 @router.delete("/providers/{provider}", status_code=204, responses={
     204: {"description": "The provider no longer signs in to this account"},
-    404: {"description": "Provider not linked"},
-    409: {"description": "No other way to sign in (no e-mail address, password or other provider)"},
+    **errors(401, (404, "Provider not linked"), (409, "No other way to sign in")),
 })
 async def unlink_provider(request: Request, maybe_user: MaybeUser,
                           provider: Annotated[PlainText, Path(max_length=64)]) -> Response:

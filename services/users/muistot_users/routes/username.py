@@ -14,6 +14,7 @@ from muistot.auth import MaybeUser, signed_in
 from muistot.db.engine import utcnow
 from muistot.db.tables import users
 from muistot.errors import ApiError
+from muistot.openapi import errors
 from muistot.text import fold
 from muistot.validation import Username
 from muistot_users.profile import load_account
@@ -26,7 +27,7 @@ log = logging.getLogger("muistot.users")
 @router.post("/username", status_code=200, responses={
     200: {"description": "Renamed; the `Authorization` header carries the caller's new token"},
     304: {"description": "The name is already exactly this"},
-    409: {"description": "Username in use"},
+    **errors(401, (409, "Username in use")),
 })
 async def change_username(request: Request, maybe_user: MaybeUser,
                           username: Annotated[Username, Query(max_length=200)]) -> Response:
