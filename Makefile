@@ -35,5 +35,9 @@ fmt: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m muistot.bench
 
+.PHONY: openapi
+openapi: $(STAMP)
+	$(BIN)/muistot openapi
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

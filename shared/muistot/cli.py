@@ -1,4 +1,4 @@
-"""The `muistot` command line: migrate, serve, worker, run, session, superuser, seed."""
+"""The `muistot` command line: migrate, serve, worker, run, session, superuser, seed, openapi, mail."""
 
 from __future__ import annotations
 
@@ -125,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Sub-commands contributed by other modules (superuser, seed), each with `register(subparsers)`."""
     found = []
-    for name in ("muistot.cli_superuser", "muistot.seed", "muistot.deploy_render"):
+    for name in ("muistot.cli_superuser", "muistot.seed", "muistot.deploy_render", "muistot.openapi_document",
+                 "muistot.mailbox"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError:
