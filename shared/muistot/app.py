@@ -74,9 +74,11 @@ def health_router() -> APIRouter:
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
                             status_code=200 if ok else 503)
 
-    @router.get("/_internal/error/{status}")
+    # Traefik's errors middleware fetches this (GET) when a service is down or unreachable; a service's
+    # failover sends the client's own request here, whatever its method, when no instance is healthy.
+    @router.api_route("/_internal/error/{status}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+                                                            "OPTIONS"])
     async def gateway_error(status: int) -> Response:
-        # Traefik's errors middleware fetches this when a service is down or unreachable.
         return error_response(503, "Service Unavailable", headers={"Retry-After": "5"}) if status >= 500 else \
             error_response(status)
 

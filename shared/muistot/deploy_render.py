@@ -1,8 +1,9 @@
 """`muistot deploy`: the gateway rules of docker compose and Kubernetes, and two container checks.
 
 `muistot deploy render` writes the routing labels into `docker-compose.yml` (between the marker
-comments of each service, leaving the hand-written rest of the file alone) and the Traefik CRDs
-into `deploy/k8s/base/gateway.yaml`, both from `gateway/routes.yaml` through `muistot.gateway`.
+comments of each service, leaving the hand-written rest of the file alone), the failover services the
+compose gateway reads from a file (`deploy/docker/traefik-services.yml`) and the Traefik CRDs into
+`deploy/k8s/base/gateway.yaml`, all from `gateway/routes.yaml` through `muistot.gateway`.
 `--check` changes nothing and fails when a committed file differs from what would be written.
 
 `muistot deploy wait-schema` waits until the database is at the Alembic head of this image (the
@@ -26,6 +27,13 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = Path("docker-compose.yml")
+COMPOSE_SERVICES_FILE = Path("deploy/docker/traefik-services.yml")
+COMPOSE_SERVICES_HEADER = """\
+# The compose gateway's file-provider services (mounted into the Traefik container), rendered from
+# gateway/routes.yaml by `muistot deploy render`: do not edit (tests/deploy checks it is current).
+# Each API service's routers name `muistot-<service>@file`: its replicas (`muistot-<service>-pool`, the
+# docker labels, health-checked on /ready) or, when none is healthy, the JSON 503 page.
+"""
 K8S_BASE = Path("deploy/k8s/base")
 K8S_GATEWAY_FILE = K8S_BASE / "gateway.yaml"
 
@@ -88,6 +96,12 @@ def render_compose(text: str, labels: dict[str, list[str]]) -> str:
     return out
 
 
+def render_compose_services() -> str:
+    from muistot.gateway import compose
+
+    return COMPOSE_SERVICES_HEADER + yaml.safe_dump(compose.file_config(), sort_keys=False, width=1000)
+
+
 # --- Kubernetes ----------------------------------------------------------------------------------
 
 
@@ -133,6 +147,7 @@ def outputs(root: Path) -> list[Output]:
     labels = compose_labels()
     return [
         Output(root / COMPOSE_FILE, lambda current: render_compose(current, labels)),
+        Output(root / COMPOSE_SERVICES_FILE, lambda _current: render_compose_services()),
         Output(root / K8S_GATEWAY_FILE, lambda _current: render_k8s(root / K8S_BASE)),
     ]
 
@@ -148,6 +163,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                 continue
             stale.append(output.path)
             if not args.check:
+                output.path.parent.mkdir(parents=True, exist_ok=True)
                 output.path.write_text(wanted, encoding="utf-8")
                 print(f"muistot: wrote {output.path.relative_to(root)}")
     except (RenderError, OSError) as exc:
@@ -216,7 +232,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("deploy", help="gateway rules for compose and Kubernetes; container checks")
     sub = parser.add_subparsers(dest="deploy_command", required=True)
 
-    render = sub.add_parser("render", help="write docker-compose.yml labels and deploy/k8s/base/gateway.yaml")
+    render = sub.add_parser("render", help="write docker-compose.yml labels, deploy/docker/traefik-services.yml "
+                                           "and deploy/k8s/base/gateway.yaml")
     render.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is out of date")
     render.add_argument("--root", default=str(REPO), help="the repository to render into")
     render.set_defaults(func=cmd_render)

@@ -1,12 +1,16 @@
 """The embedded Redis of `muistot run`: fakeredis's TCP server, in memory, until SIGTERM/SIGINT.
 
     python -m muistot.fakeredis_server --host 127.0.0.1 --port 5699
+
+`muistot run` binds the socket itself and passes it with `--fd`: the port is taken (or refused) before
+this process starts, and stays the stack's own while a crashed server is started again.
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
+import socket
 import sys
 import threading
 from types import FrameType
@@ -22,9 +26,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="muistot-fakeredis", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--fd", type=int, default=None, help="serve on this inherited, listening socket")
     args = parser.parse_args(argv)
 
-    server = TcpFakeServer((args.host, args.port), server_type="redis")
+    if args.fd is not None:
+        server = TcpFakeServer((args.host, args.port), bind_and_activate=False, server_type="redis")
+        server.socket.close()
+        server.socket = socket.socket(fileno=args.fd)
+        server.server_address = server.socket.getsockname()
+    else:
+        try:
+            server = TcpFakeServer((args.host, args.port), server_type="redis")
+        except OSError as exc:
+            print(f"muistot: the embedded Redis cannot listen on {args.host}:{args.port}: {exc.strerror}",
+                  file=sys.stderr, flush=True)
+            return 1
     server.daemon_threads = True
 
     def stop(signum: int, _: FrameType | None) -> None:

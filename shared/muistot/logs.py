@@ -105,7 +105,10 @@ class RequestContextMiddleware:
         method, path = scope["method"], scope["path"]
         if path != "/metrics":
             self.metrics.record(method, route_of(scope), status, seconds)
-        if not path.startswith(("/health", "/metrics")) and self.log.isEnabledFor(logging.INFO):
+        # Probes are not requests anyone reads the log for: the gateway asks every instance's /ready every
+        # few seconds. A failing readiness is still logged.
+        quiet = path.startswith(("/health", "/metrics")) or (path == "/ready" and status == 200)
+        if not quiet and self.log.isEnabledFor(logging.INFO):
             # Only the path: query strings may carry one-time tokens.
             self.log.info("%s %s %s", method, path, status, extra={"fields": {
                 "method": method, "path": path, "status": status, "ms": round(seconds * 1000, 2)}})

@@ -31,6 +31,10 @@ PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "not-for-production",
 MIN_DISTINCT_CHARACTERS = 12
 SERVICES = ("login", "users", "admin", "data")
 EMBEDDED_REDIS_PORT = 5699
+# `MUISTOT_SCALE`: instance n (from 1) of a service listens on its port + INSTANCE_PORT_STEP × (n − 1), so the
+# default service ports (5611–5614, one apart) never collide with one another's extra instances.
+INSTANCE_PORT_STEP = 10
+MAX_INSTANCES = 8
 # `/segment(/segment)*`: unreserved URL characters only, so the prefix is safe in rules and regexps.
 ROOT_PATH_PATTERN = re.compile(r"^(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$")
 
@@ -61,9 +65,10 @@ class Settings(BaseSettings):
     request_timeout: float = Field(20.0, ge=0)
     gateway_timeout: float = Field(30.0, gt=0)
 
-    # The default is the embedded Redis `make run` starts (fakeredis on port 5699), so every `muistot`
-    # command run beside it (`session create`, `superuser grant`) reaches the same server.
-    redis_url: str = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+    # The default is the embedded Redis `make run` starts (fakeredis on embedded_redis_port), so every
+    # `muistot` command run beside it with the same settings (`session create`, `superuser grant`) reaches it.
+    redis_url: str = ""
+    embedded_redis_port: int = Field(EMBEDDED_REDIS_PORT, ge=1, le=65535)
     session_redis_url: str = ""
     cache_redis_url: str = ""
     redis_prefix: str = ""
@@ -147,6 +152,8 @@ class Settings(BaseSettings):
     admin_port: int = 5613
     data_port: int = 5614
     metrics_port: int = 5690
+    # `make run` instances per service, e.g. "data=2,login=2" (services not named run once).
+    scale: str = ""
     # Where the gateway-side helpers (/docs specs, aggregate /ready) reach each service; empty means
     # 127.0.0.1 and the port above (compose and Kubernetes set their service names here).
     login_url: str = ""
@@ -187,6 +194,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         var = self.var_dir.resolve()
+        if not self.redis_url:
+            self.redis_url = f"redis://127.0.0.1:{self.embedded_redis_port}/0"
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{var}/muistot.sqlite3"
         if not self.mail_url:
@@ -222,8 +231,34 @@ class Settings(BaseSettings):
     def port_of(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))
 
+    @property
+    def scale_map(self) -> dict[str, int]:
+        """`MUISTOT_SCALE` as {service: instances}; raises ConfigError when it is malformed."""
+        scale: dict[str, int] = {}
+        for part in _split(self.scale):
+            name, sep, count = part.partition("=")
+            name = name.strip()
+            if not sep or name not in SERVICES or not count.strip().isdigit():
+                raise ConfigError(f"MUISTOT_SCALE must look like data=2,login=2 (services: {', '.join(SERVICES)}), "
+                                  f"not {self.scale!r}")
+            if name in scale:
+                raise ConfigError(f"MUISTOT_SCALE names {name} twice")
+            scale[name] = int(count)
+            if not 1 <= scale[name] <= MAX_INSTANCES:
+                raise ConfigError(f"MUISTOT_SCALE: {name} must have 1 to {MAX_INSTANCES} instances, not {count}")
+        return scale
+
+    def instances(self, service: str) -> int:
+        return self.scale_map.get(service, 1)
+
+    def instance_ports(self, service: str) -> list[int]:
+        """The ports of every `make run` instance of `service`, the first on its own `MUISTOT_<SERVICE>_PORT`."""
+        first = self.port_of(service)
+        return [first + INSTANCE_PORT_STEP * index for index in range(self.instances(service))]
+
     def check(self) -> None:
         """Reject unusable configurations with a one-line message (run at start-up)."""
+        _ = self.scale_map
         for name in ("database_url",):
             scheme = urlsplit(getattr(self, name)).scheme
             if scheme not in ("sqlite+aiosqlite", "mysql+aiomysql", "mariadb+aiomysql", "sqlite", "mysql",

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from muistot.gateway import compose, k8s, model, traefik_file
-from muistot.gateway.routes import load
+from muistot.gateway.routes import evaluate, load
 from muistot.settings import SERVICES, Settings
 
 TABLE = load()
@@ -74,8 +75,10 @@ def test_three_renderings_agree_route_for_route(tmp_path: Path) -> None:
     assert file_keys == expected(local)
     assert from_compose(compose.options_for_compose()) == expected(compose.options_for_compose())
     assert from_k8s(k8s.options_for_k8s()) == expected(k8s.options_for_k8s())
-    # The address of the ForwardAuth hop differs; the routers do not.
-    assert expected(local) == expected(compose.options_for_compose()) == expected(k8s.options_for_k8s())
+    # The address of the ForwardAuth hop differs; the routers do not, but for the fallback to the JSON 503
+    # page that Kubernetes has no failover service for.
+    assert expected(local) == expected(compose.options_for_compose())
+    assert [key for key in expected(local) if key[1] != model.UNAVAILABLE_RULE] == expected(k8s.options_for_k8s())
 
 
 def test_every_table_route_is_rendered(tmp_path: Path) -> None:
@@ -131,8 +134,31 @@ def test_local_middlewares_and_entry_points(tmp_path: Path) -> None:
     assert static["ping"] == {"entryPoint": "web", "manualRouting": True}
     assert "accessLog" not in static
     assert static["providers"]["file"]["filename"] == str(rendered.dynamic)
-    servers = dynamic["http"]["services"]["muistot-data"]["loadBalancer"]["servers"]
+    servers = dynamic["http"]["services"]["muistot-data-pool"]["loadBalancer"]["servers"]
     assert servers == [{"url": "http://127.0.0.1:15614"}]
+
+
+def test_local_pools_list_every_instance_health_checked_behind_a_failover(tmp_path: Path) -> None:
+    scaled = settings(tmp_path).model_copy(update={"scale": "data=3,login=2"})
+    rendered = traefik_file.render(scaled, TABLE, directory=tmp_path / "g")
+    services = yaml.safe_load(rendered.dynamic.read_text())["http"]["services"]
+    pool = services["muistot-data-pool"]["loadBalancer"]
+    assert pool["servers"] == [{"url": "http://127.0.0.1:15614"}, {"url": "http://127.0.0.1:15624"},
+                               {"url": "http://127.0.0.1:15634"}]
+    assert [s["url"] for s in services["muistot-login-pool"]["loadBalancer"]["servers"]] == [
+        "http://127.0.0.1:15611", "http://127.0.0.1:15621"]
+    assert [s["url"] for s in services["muistot-users-pool"]["loadBalancer"]["servers"]] == ["http://127.0.0.1:15612"]
+    for name in SERVICES:
+        assert services[f"muistot-{name}-pool"]["loadBalancer"]["healthCheck"]["path"] == "/ready"
+        # Routers name the failover; with no healthy instance it answers from the JSON 503 page.
+        assert services[f"muistot-{name}"] == {"failover": {"service": f"muistot-{name}-pool",
+                                                            "fallback": "muistot-unavailable"}}
+    assert services["muistot-unavailable"]["loadBalancer"]["servers"] == [
+        {"url": "http://127.0.0.1:15690/_internal/unavailable", "preservePath": True}]
+    # The error pages come from any live instance of any service.
+    error_pool = services["muistot-error-backends"]["loadBalancer"]
+    assert len(error_pool["servers"]) == 3 + 2 + 1 + 1
+    assert error_pool["healthCheck"]["path"] == "/health"
 
 
 def test_compose_labels_escape_dollars_and_skip_nothing_but_dotted_headers() -> None:
@@ -140,12 +166,32 @@ def test_compose_labels_escape_dollars_and_skip_nothing_but_dotted_headers() -> 
     everything = [label for items in labels.values() for label in items]
     assert all("$" not in label.replace("$$", "") for label in everything)
     assert any(label.endswith("customRequestHeaders.X-Muistot-Identity=") for label in labels["traefik"])
-    assert "traefik.http.services.muistot-data.loadbalancer.server.port=8000" in labels["data"]
+    assert "traefik.http.services.muistot-data-pool.loadbalancer.server.port=8000" in labels["data"]
+    assert "traefik.http.services.muistot-data-pool.loadbalancer.healthcheck.path=/ready" in labels["data"]
 
 
 def test_fast_path_off_renders_one_router_per_route() -> None:
     options = model.GatewayOptions(anonymous_fast_path=False)
     routers = model.build(TABLE, options).routers
     public = [r for r in routers if r.entrypoint == model.WEB]
-    assert len(public) == len(TABLE.routes)
+    # A service route is its reads and its other methods; a gateway route stays one router.
+    assert len(public) == sum(len(model.method_split(route.rule)) if route.service in SERVICES else 1
+                              for route in TABLE)
     assert not any("HeaderRegexp" in r.rule for r in public)
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_reads_are_retried_and_nothing_else(fast_path: bool, method: str) -> None:
+    """Whatever path a request takes, the router it wins ends in `retry` exactly when it is GET or HEAD."""
+    public = [r for r in model.build(TABLE, model.GatewayOptions(anonymous_fast_path=fast_path)).routers
+              if r.entrypoint == model.WEB]
+    for sample in (sample for route in TABLE for sample in route.samples):
+        for headers in ({}, {"Authorization": "Bearer x"}):
+            found = [r for r in public if evaluate(r.rule, method, sample.path, headers)]
+            best = max(r.priority for r in found)
+            (winner,) = [r for r in found if r.priority == best]
+            if winner.service in SERVICES:
+                assert (model.RETRY in winner.middlewares) == (method in model.READ_METHODS), (method, sample.path)
+            else:
+                assert model.RETRY not in winner.middlewares

@@ -92,7 +92,7 @@ def test_edges_of_the_prefix(path: str, route: str) -> None:
 
 def test_prefix_with_a_dot_is_literal_in_regexps() -> None:
     gateway = model.build(TABLE, model.GatewayOptions(root_path="/v1.2"))
-    me = gateway.router("users-me-anonymous")
+    me = gateway.router("users-me-read-anonymous")
     assert evaluate(me.rule, "GET", "/v1.2/me", {})
     assert not evaluate(me.rule, "GET", "/v1x2/me", {})
 
@@ -112,7 +112,7 @@ def test_every_public_router_strips_the_prefix_after_the_identity_headers() -> N
 
 def test_internal_entry_point_is_not_prefixed() -> None:
     internal = [router for router in GATEWAY.routers if router.entrypoint == model.INTERNAL]
-    assert {router.name for router in internal} == {"gateway-verify", "gateway-error-pages"}
+    assert {router.name for router in internal} == {"gateway-verify", "gateway-error-pages", "gateway-unavailable"}
     assert all(ROOT not in router.rule for router in internal)
     assert GATEWAY.middlewares[model.ERRORS]["errors"]["query"] == model.ERROR_QUERY
 
@@ -121,7 +121,9 @@ def test_without_a_prefix_nothing_changes() -> None:
     plain = model.build(TABLE, model.GatewayOptions(anonymous_fast_path=False))
     assert model.STRIP_ROOT not in plain.middlewares
     public = [router for router in plain.routers if router.entrypoint == model.WEB]
-    assert [(router.name, router.rule) for router in public] == [(route.name, route.rule) for route in TABLE]
+    assert [(router.name, router.rule) for router in public] == [
+        (route.name + suffix, rule) for route in TABLE
+        for suffix, rule, _ in (model.method_split(route.rule) if route.service in SERVICES else [("", route.rule, 0)])]
 
 
 # --- the three renderings --------------------------------------------------------------------------

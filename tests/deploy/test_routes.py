@@ -1,7 +1,8 @@
 """The compose labels and the Kubernetes IngressRoute carry exactly the routes of gateway/routes.yaml.
 
 Read straight from the committed files (not from the renderers) and compared route for route with
-the table: rule, priority, target service, and the ForwardAuth hop where the table asks for one.
+the table: rule, priority, target service, the ForwardAuth hop where the table asks for one, and the
+retry middleware on the routers of reads (GET/HEAD) only.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from muistot.settings import SERVICES
 TABLE = routes.load()
 WEB_CHAIN = (model.STRIP, model.CORS)
 # Traefik service names in the compose labels / Kubernetes service references → table service.
-COMPOSE_SERVICES = {**{f"muistot-{name}": name for name in SERVICES}, "muistot-error-pages": "errors",
+COMPOSE_SERVICES = {**{f"muistot-{name}@file": name for name in SERVICES}, "muistot-error-pages": "errors",
                     "ping@internal": "ping@internal"}
 K8S_SERVICES = {**{name: name for name in SERVICES}, "muistot-error-backends": "errors",
                 "ping@internal": "ping@internal"}
@@ -26,12 +27,19 @@ K8S_SERVICES = {**{name: name for name in SERVICES}, "muistot-error-backends": "
 Router = dict[str, Any]  # rule, priority, service, middlewares
 
 
-def unwrap(rule: str) -> tuple[str, str]:
-    """(the table's rule, 'any' | 'authenticated' | 'anonymous') of a rendered rule."""
-    for suffix, kind in ((f" && {model.AUTHENTICATED}", "authenticated"), (f" && {model.ANONYMOUS}", "anonymous")):
+def _peel(rule: str, suffixes: tuple[tuple[str, str], ...], default: str) -> tuple[str, str]:
+    for suffix, kind in suffixes:
         if rule.startswith("(") and rule.endswith(")" + suffix):
             return rule[1:-len(suffix) - 1], kind
-    return rule, "any"
+    return rule, default
+
+
+def unwrap(rule: str) -> tuple[str, str, str]:
+    """(the table's rule, 'any' | 'authenticated' | 'anonymous', 'all' | 'read' | 'write') of a rendered rule."""
+    rule, kind = _peel(rule, ((f" && {model.AUTHENTICATED}", "authenticated"), (f" && {model.ANONYMOUS}", "anonymous")),
+                       "any")
+    rule, methods = _peel(rule, ((f" && ({model.READS})", "read"), (f" && !({model.READS})", "write")), "all")
+    return rule, kind, methods
 
 
 def route_problems(routers: list[Router]) -> list[str]:
@@ -39,8 +47,8 @@ def route_problems(routers: list[Router]) -> list[str]:
     by_rule: dict[tuple[str, int, str], list[Router]] = defaultdict(list)
     problems = []
     for router in routers:
-        rule, kind = unwrap(router["rule"])
-        by_rule[(rule, router["priority"], router["service"])].append({**router, "kind": kind})
+        rule, kind, methods = unwrap(router["rule"])
+        by_rule[(rule, router["priority"], router["service"])].append({**router, "kind": kind, "methods": methods})
     expected = {(route.rule, route.priority, route.service): route for route in TABLE}
     for key in sorted(set(by_rule) - set(expected)):
         problems.append(f"not in the table: {key[0]} (priority {key[1]}, {key[2]})")
@@ -49,9 +57,12 @@ def route_problems(routers: list[Router]) -> list[str]:
         if not found:
             problems.append(f"{route.name}: missing (or another rule, priority or service)")
             continue
-        kinds = sorted(router["kind"] for router in found)
-        if kinds not in (["any"], ["anonymous", "authenticated"]):
+        kinds = sorted((router["methods"], router["kind"]) for router in found)
+        auth_kinds = (["any"], ["anonymous", "authenticated"])
+        method_kinds = (["all"], ["read", "write"]) if route.service in SERVICES else (["all"],)
+        if kinds not in [sorted((m, a) for m in ms for a in auths) for ms in method_kinds for auths in auth_kinds]:
             problems.append(f"{route.name}: rendered as {kinds}, which leaves requests unrouted or doubled")
+        split = model.method_split(route.rule)
         for router in found:
             chain = tuple(router["middlewares"])
             if route.service == "ping@internal":
@@ -61,6 +72,12 @@ def route_problems(routers: list[Router]) -> list[str]:
             wants_auth = route.auth and route.service in SERVICES and router["kind"] != "anonymous"
             if (model.AUTH in chain) != wants_auth:
                 problems.append(f"{route.name}: ForwardAuth {'missing' if wants_auth else 'where the table has none'}")
+            # Only reads are retried: a write that reached a dying instance is never sent again.
+            wants_retry = route.service in SERVICES and (router["methods"] == "read" or split == [
+                ("-read", route.rule, True)])
+            if (model.RETRY in chain) != wants_retry:
+                problems.append(f"{route.name}: {router['methods']} router {'without' if wants_retry else 'with'} "
+                                "the retry middleware")
     return problems
 
 
@@ -98,7 +115,7 @@ def test_compose_routers_target_the_containers_that_carry_them(compose: dict[str
     for name in SERVICES:
         for label in compose["services"][name]["labels"]:
             if label.startswith("traefik.http.routers.") and ".service=" in label:
-                assert label.endswith(f"=muistot-{name}"), label
+                assert label.endswith(f"=muistot-{name}@file"), label
 
 
 def test_forward_auth_reaches_login_through_the_internal_entry_point(compose, builds) -> None:
@@ -127,7 +144,9 @@ def _compose_with(compose: dict[str, Any], service: str, old: str, new: str) -> 
     return changed
 
 
-UNROUTED = "rendered as ['anonymous'], which leaves requests unrouted or doubled"
+# One of the four routers of a route (reads and the rest, each with and without a token) changed.
+UNROUTED = ("rendered as [('read', 'anonymous'), ('read', 'authenticated'), ('write', 'anonymous')], which leaves "
+            "requests unrouted or doubled")
 
 
 @pytest.mark.parametrize(("service", "old", "new", "problems"), [
@@ -149,7 +168,21 @@ def test_route_check_rejects_a_changed_rule(compose) -> None:
                             "traefik.http.routers.admin-report.rule=Path(`/x`) || ")
     problems = route_problems(compose_routers(changed))
     assert problems[-1] == f"admin-report: {UNROUTED}"
-    assert problems[0].startswith("not in the table: Path(`/x`) || (PathRegexp(")
+    assert problems[0].startswith("not in the table: Path(`/x`) || ((PathRegexp(")
+
+
+@pytest.mark.parametrize(("router", "change", "problem"), [
+    ("data-projects", lambda chain: f"{chain},{model.RETRY}", "data-projects: write router with the retry middleware"),
+    ("data-projects-read-anonymous", lambda chain: chain.replace(f",{model.RETRY}", ""),
+     "data-projects: read router without the retry middleware"),
+])
+def test_route_check_rejects_a_retried_write_and_an_unretried_read(compose, router: str, change, problem: str) -> None:
+    changed = copy.deepcopy(compose)
+    labels = changed["services"]["data"]["labels"]
+    key = f"traefik.http.routers.{router}.middlewares="
+    index = next(i for i, label in enumerate(labels) if label.startswith(key))
+    labels[index] = key + change(labels[index][len(key):])
+    assert route_problems(compose_routers(changed)) == [problem]
 
 
 def test_route_check_rejects_a_dropped_or_extra_ingress_route(builds, mutate) -> None:

@@ -84,6 +84,63 @@ def wait_for_gateway(process: subprocess.Popen[bytes], url: str, output: Path, t
     raise AssertionError(f"no gateway at {url}: {output.read_text(errors='replace')[-3000:]}")
 
 
+def run_env(ports: dict[str, int], tmp_path: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MUISTOT_")}
+    env.update({f"MUISTOT_{name.upper()}_PORT": str(port) for name, port in ports.items() if name != "redis"})
+    env.update({"MUISTOT_EMBEDDED_REDIS_PORT": str(ports["redis"]), "MUISTOT_VAR_DIR": str(tmp_path / "var"),
+                "MUISTOT_LOG_JSON": "false", "PYTHONUNBUFFERED": "1"})
+    return env
+
+
+@pytest.fixture
+def another_stacks_redis(tmp_path: Path) -> Iterator[int]:
+    """The embedded Redis of another `make run` on this machine, already listening."""
+    (port,) = free_ports(1)
+    process = subprocess.Popen([sys.executable, "-m", "muistot.fakeredis_server", "--port", str(port)],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not listening(port):
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize(("taken", "named"), [
+    ("redis", "the embedded Redis, MUISTOT_EMBEDDED_REDIS_PORT"),
+    ("data", "the data service, MUISTOT_DATA_PORT"),
+    ("gateway", "the gateway, MUISTOT_GATEWAY_PORT"),
+])
+def test_a_port_in_use_stops_muistot_run_before_anything_starts(another_stacks_redis: int, tmp_path: Path,
+                                                                taken: str, named: str) -> None:
+    names = ("gateway", "metrics", *SERVICES)
+    ports = dict(zip(names, free_ports(len(names)), strict=True))
+    ports["redis"] = ports[taken] = another_stacks_redis  # whatever listens there, e.g. another stack's Redis
+    if taken != "redis":
+        ports["redis"] = free_ports(1)[0]
+    result = subprocess.run([sys.executable, "-m", "muistot.cli", "run"], cwd=tmp_path, env=run_env(ports, tmp_path),
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert result.stderr == (f"muistot: port {another_stacks_redis} ({named}) is already in use on 127.0.0.1: "
+                             "stop what listens there or choose another port\n")
+    # Nothing was started: no port of this stack listens, no database was made, and the other stack's
+    # Redis holds no key of ours.
+    assert [name for name, port in ports.items() if port != another_stacks_redis and listening(port)] == []
+    assert not (tmp_path / "var" / "muistot.sqlite3").exists()
+    with socket.create_connection(("127.0.0.1", another_stacks_redis), timeout=5) as conn:
+        for db in (b"0", b"1"):
+            conn.sendall(b"*2\r\n$6\r\nSELECT\r\n$1\r\n" + db + b"\r\n*1\r\n$6\r\nDBSIZE\r\n")
+            answer = b""
+            while answer.count(b"\r\n") < 2:
+                answer += conn.recv(64)
+            assert answer == b"+OK\r\n:0\r\n"
+
+
 def test_muistot_run_embedded_default(embedded_run, tmp_path: Path) -> None:
     process, ports, output = embedded_run
     gateway = f"http://127.0.0.1:{ports['gateway']}"

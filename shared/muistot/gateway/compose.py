@@ -6,6 +6,11 @@ middlewares and the error-page plumbing live on the Traefik container, whose `in
 point (never published) serves the ForwardAuth hop and the error pages. Replicas of a service
 (`--scale data=3`) carry identical labels, so Traefik merges them into one load balancer.
 
+Each service's containers form the pool `muistot-<service>-pool`, health-checked on `/ready`. Docker
+labels cannot declare a failover service, so the routers name `muistot-<service>@file`: a failover
+from that pool to the JSON 503 page, declared in a small file-provider config (`file_config()`,
+written to `deploy/docker/traefik-services.yml` and mounted into the Traefik container).
+
 Write them into a compose file with `yaml_labels()`, which doubles `$` for compose interpolation.
 """
 
@@ -20,6 +25,7 @@ from muistot.settings import SERVICES
 PREFIX = "traefik.http"
 SERVICE_PORT = 8000
 INTERNAL_PORT = 8082
+UNAVAILABLE_SERVICE = "muistot-unavailable"
 
 
 def options_for_compose(cors_origins: tuple[str, ...] = ("*",), trusted_ips: tuple[str, ...] = (),
@@ -30,9 +36,28 @@ def options_for_compose(cors_origins: tuple[str, ...] = ("*",), trusted_ips: tup
 
 
 def service_name(service: str) -> str:
+    """The service a router names: for an API service, the failover of the file provider."""
     if "@" in service:
         return service
+    if service in SERVICES:
+        return f"muistot-{service}@file"
     return "muistot-error-pages" if service == "errors" else f"muistot-{service}"
+
+
+def pool_name(service: str) -> str:
+    return f"muistot-{service}-pool"
+
+
+def file_config() -> dict[str, Any]:
+    """The file-provider part: per service a failover from its containers to the JSON 503 page."""
+    services: dict[str, Any] = {
+        f"muistot-{name}": {"failover": {"service": f"{pool_name(name)}@docker", "fallback": UNAVAILABLE_SERVICE}}
+        for name in SERVICES
+    }
+    # Traefik's own internal entry point, inside its container: `gateway-unavailable` answers there.
+    services[UNAVAILABLE_SERVICE] = {"loadBalancer": {"servers": [
+        {"url": f"http://127.0.0.1:{INTERNAL_PORT}{model.UNAVAILABLE_PATH}", "preservePath": True}]}}
+    return {"http": {"services": services}}
 
 
 def _flatten(prefix: str, value: Any) -> list[str]:
@@ -71,8 +96,14 @@ def labels(table: RouteTable, options: model.GatewayOptions | None = None) -> di
     gateway = model.build(table, options)
     out: dict[str, list[str]] = {name: ["traefik.enable=true"] for name in (*SERVICES, "traefik")}
     for name in SERVICES:
+        pool = f"{PREFIX}.services.{pool_name(name)}.loadbalancer"
         out[name] += [
-            f"{PREFIX}.services.{service_name(name)}.loadbalancer.server.port={SERVICE_PORT}",
+            f"{pool}.server.port={SERVICE_PORT}",
+            # A replica is in the pool while its /ready answers (MariaDB and Redis reachable).
+            f"{pool}.healthcheck.path={model.HEALTH_PATH}",
+            f"{pool}.healthcheck.interval={model.HEALTH_INTERVAL}",
+            f"{pool}.healthcheck.unhealthyinterval={model.HEALTH_UNHEALTHY_INTERVAL}",
+            f"{pool}.healthcheck.timeout={model.HEALTH_TIMEOUT}",
             # Every service answers the JSON error pages; identical labels merge into one pool.
             f"{PREFIX}.services.muistot-error-backends.loadbalancer.server.port={SERVICE_PORT}",
             f"{PREFIX}.services.muistot-error-backends.loadbalancer.healthcheck.path=/health",

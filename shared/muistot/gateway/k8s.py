@@ -22,9 +22,12 @@ ERROR_BACKENDS = "muistot-error-backends"
 
 def options_for_k8s(cors_origins: tuple[str, ...] = ("*",), trusted_ips: tuple[str, ...] = (),
                     anonymous_fast_path: bool = True, root_path: str = "") -> model.GatewayOptions:
+    # No failover to the error page: a TraefikService cannot declare one. Kubernetes takes a pod whose
+    # readinessProbe (/ready) fails out of its Service, and the gateway balances over the ready ones.
     return model.GatewayOptions(cors_origins=cors_origins, trusted_ips=trusted_ips,
                                 verify_address=f"http://127.0.0.1:{INTERNAL_PORT}{model.VERIFY_PATH}",
-                                anonymous_fast_path=anonymous_fast_path, root_path=root_path)
+                                anonymous_fast_path=anonymous_fast_path, root_path=root_path,
+                                unavailable_fallback=False)
 
 
 def service_ref(service: str, port: int = SERVICE_PORT) -> dict[str, Any]:

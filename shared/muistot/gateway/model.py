@@ -13,6 +13,16 @@ The errors middleware fetches its JSON pages through the `internal` entry point 
 middleware moves on to the next service when the one picked is down, so a dead service never makes
 the error page itself fail.
 
+Reads and writes of a route get separate routers: `GET`/`HEAD` (`<route>-read`) end in the `retry`
+middleware, so a read that could not reach a dying instance is sent to another one; every other method
+goes without it, so the gateway never sends a write twice. (Traefik retries only a request it could not
+hand to a server at all; one the server received and then died on is answered 502, the JSON 503.)
+
+Each service's instances are health-checked on `/ready` (where the renderer can say so), and with
+`GatewayOptions.unavailable_fallback` a service whose every instance is out of the pool is answered by
+the JSON 503 page rather than Traefik's plain-text "no available server": the renderer wraps the pool in
+a failover whose fallback asks the `internal` entry point's `gateway-unavailable` router.
+
 ForwardAuth does not call the login service directly: it calls Traefik's own `internal` entry point,
 whose `gateway-verify` router carries the errors middleware. When login is down that hop answers a
 JSON 503, which ForwardAuth hands to the client as is. (Called directly, an unreachable auth server
@@ -22,6 +32,7 @@ apart from a service's own 500.)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,12 +56,28 @@ ERROR_QUERY = "/_internal/error/{status}"
 PROXY_ERRORS = ("502", "504")
 
 ERROR_PAGES_RULE = "PathRegexp(`^/_internal/error/[0-9]{3}$`)"
+# Where a service's failover fallback sends a request (its path follows): answered with the JSON 503 page.
+UNAVAILABLE_PATH = "/_internal/unavailable"
+UNAVAILABLE_PAGE = "/_internal/error/503"
+UNAVAILABLE_RULE = f"PathPrefix(`{UNAVAILABLE_PATH}/`)"
+
+READ_METHODS = ("GET", "HEAD")
+READS = " || ".join(f"Method(`{method}`)" for method in READ_METHODS)
+_METHOD = re.compile(r"Method\(`([A-Z]+)`\)")
+# A service instance is in the gateway's pool while its /ready answers 200 (MariaDB and Redis answer): a
+# dead one leaves it within a second (writes sent to it meanwhile are answered 503, never retried), a
+# restarted one is back a second after it answers.
+HEALTH_PATH = "/ready"
+HEALTH_INTERVAL = "1s"
+HEALTH_UNHEALTHY_INTERVAL = "1s"
+HEALTH_TIMEOUT = "2s"
 
 STRIP = "muistot-strip-identity"
 CORS = "muistot-cors"
 ERRORS = "muistot-errors"
 AUTH = "muistot-auth"
 RETRY = "muistot-retry"
+UNAVAILABLE = "muistot-unavailable-path"
 STRIP_ROOT = "muistot-strip-root"
 OUTSIDE_ROOT = "gateway-outside-root"
 NOT_FOUND_PAGE = "/_internal/error/404"
@@ -66,6 +93,9 @@ class GatewayOptions:
     anonymous_fast_path: bool = True
     # Path prefix of every public route (`MUISTOT_ROOT_PATH`): "" or e.g. "/api", no trailing slash.
     root_path: str = ""
+    # A failover per service to the JSON 503 page when no instance is healthy (file and compose renderings;
+    # Kubernetes has no failover service, and drops unready pods from a Service by itself).
+    unavailable_fallback: bool = True
 
     def __post_init__(self) -> None:
         if self.root_path and not ROOT_PATH_PATTERN.match(self.root_path):
@@ -125,9 +155,11 @@ def middlewares(table: RouteTable, options: GatewayOptions) -> dict[str, dict[st
             "authResponseHeaders": [IDENTITY_HEADER, "X-Request-Id"],
             "maxResponseBodySize": 65536,
         }},
-        # A dead service refuses the connection: try the next one for the error page.
+        # A dead instance refuses the connection: try the next one (error pages and reads only).
         RETRY: {"retry": {"attempts": 4}},
     }
+    if options.unavailable_fallback:
+        defined[UNAVAILABLE] = {"replacePath": {"path": UNAVAILABLE_PAGE}}
     if options.root_path:
         defined[STRIP_ROOT] = {"stripPrefix": {"prefixes": [options.root_path]}}
     for route in _public_routes(table, options):
@@ -155,7 +187,7 @@ def _public_rule(route: Route, options: GatewayOptions) -> str:
     return rule
 
 
-def _chain(route: Route, with_auth: bool, options: GatewayOptions) -> tuple[str, ...]:
+def _chain(route: Route, with_auth: bool, options: GatewayOptions, *, retry: bool = False) -> tuple[str, ...]:
     if route.service == "ping@internal":
         return ()
     chain = [STRIP]
@@ -166,28 +198,51 @@ def _chain(route: Route, with_auth: bool, options: GatewayOptions) -> tuple[str,
         chain.append(AUTH)
     if route.replace_path:
         chain.append(_route_middleware_name(route))
+    if retry:
+        chain.append(RETRY)
     return tuple(chain)
+
+
+def method_split(rule: str) -> list[tuple[str, str, bool]]:
+    """(name suffix, rule, retried) of the routers a service route becomes: reads apart from the rest.
+
+    A rule that names only read methods, or only others, stays one router.
+    """
+    named = set(_METHOD.findall(rule))
+    reads, others = named & set(READ_METHODS), named - set(READ_METHODS)
+    if named and not others:
+        return [("-read", rule, True)]
+    if named and not reads:
+        return [("", rule, False)]
+    return [("-read", f"({rule}) && ({READS})", True), ("", f"({rule}) && !({READS})", False)]
 
 
 def build(table: RouteTable, options: GatewayOptions) -> GatewayModel:
     routers: list[RouterSpec] = []
     for route in _public_routes(table, options):
-        rule = _public_rule(route, options)
-        if route.auth and route.service in SERVICES and options.anonymous_fast_path:
-            # Disjoint rules at the same priority: the table's ordering between routes is unchanged.
-            routers.append(RouterSpec(name=route.name, rule=f"({rule}) && {AUTHENTICATED}",
-                                      priority=route.priority, service=route.service,
-                                      middlewares=_chain(route, True, options), route=route.name))
-            routers.append(RouterSpec(name=f"{route.name}-anonymous", rule=f"({rule}) && {ANONYMOUS}",
-                                      priority=route.priority, service=route.service,
-                                      middlewares=_chain(route, False, options), route=route.name))
-        else:
-            routers.append(RouterSpec(name=route.name, rule=rule, priority=route.priority,
-                                      service=route.service,
-                                      middlewares=_chain(route, route.auth and route.service in SERVICES, options),
-                                      route=route.name))
+        public_rule = _public_rule(route, options)
+        authenticated = route.auth and route.service in SERVICES
+        splits = method_split(public_rule) if route.service in SERVICES else [("", public_rule, False)]
+        for suffix, rule, retry in splits:
+            name = f"{route.name}{suffix}"
+            if authenticated and options.anonymous_fast_path:
+                # Disjoint rules at the same priority: the table's ordering between routes is unchanged.
+                routers.append(RouterSpec(name=name, rule=f"({rule}) && {AUTHENTICATED}",
+                                          priority=route.priority, service=route.service,
+                                          middlewares=_chain(route, True, options, retry=retry), route=route.name))
+                routers.append(RouterSpec(name=f"{name}-anonymous", rule=f"({rule}) && {ANONYMOUS}",
+                                          priority=route.priority, service=route.service,
+                                          middlewares=_chain(route, False, options, retry=retry), route=route.name))
+            else:
+                routers.append(RouterSpec(name=name, rule=rule, priority=route.priority, service=route.service,
+                                          middlewares=_chain(route, authenticated, options, retry=retry),
+                                          route=route.name))
+    # ForwardAuth's hop is a GET: with several login instances a dead one is retried on another.
     routers.append(RouterSpec(name="gateway-verify", rule=f"Path(`{VERIFY_PATH}`)", priority=1000, service="login",
-                              middlewares=(ERRORS,), entrypoint=INTERNAL))
+                              middlewares=(ERRORS, RETRY), entrypoint=INTERNAL))
     routers.append(RouterSpec(name="gateway-error-pages", rule=ERROR_PAGES_RULE, priority=1000,
                               service="error-backends", middlewares=(RETRY,), entrypoint=INTERNAL))
+    if options.unavailable_fallback:
+        routers.append(RouterSpec(name="gateway-unavailable", rule=UNAVAILABLE_RULE, priority=1000,
+                                  service="error-backends", middlewares=(UNAVAILABLE, RETRY), entrypoint=INTERNAL))
     return GatewayModel(routers=tuple(routers), middlewares=middlewares(table, options))

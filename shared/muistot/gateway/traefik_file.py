@@ -51,6 +51,42 @@ def service_name(service: str) -> str:
     return "muistot-error-pages" if service == "errors" else f"muistot-{service}"
 
 
+def pool_name(service: str) -> str:
+    """The load balancer over a service's instances (`muistot-<service>` is the failover in front of it)."""
+    return f"muistot-{service}-pool"
+
+
+UNAVAILABLE_SERVICE = "muistot-unavailable"
+
+
+def health_check() -> dict[str, str]:
+    return {"path": model.HEALTH_PATH, "interval": model.HEALTH_INTERVAL,
+            "unhealthyInterval": model.HEALTH_UNHEALTHY_INTERVAL, "timeout": model.HEALTH_TIMEOUT}
+
+
+def instance_urls(settings: Settings, service: str) -> list[str]:
+    return [f"http://127.0.0.1:{port}" for port in settings.instance_ports(service)]
+
+
+def service_pools(settings: Settings, options: model.GatewayOptions) -> dict[str, Any]:
+    """Per service: every instance (`MUISTOT_SCALE`), health-checked on /ready, behind a failover to the
+    JSON 503 page for when none is in the pool."""
+    services: dict[str, Any] = {}
+    for name in SERVICES:
+        pool = {"loadBalancer": {"servers": [{"url": url} for url in instance_urls(settings, name)],
+                                 "healthCheck": health_check()}}
+        if options.unavailable_fallback:
+            services[service_name(name)] = {"failover": {"service": pool_name(name), "fallback": UNAVAILABLE_SERVICE}}
+            services[pool_name(name)] = pool
+        else:
+            services[service_name(name)] = pool
+    if options.unavailable_fallback:
+        # The request keeps its path under /_internal/unavailable, where `gateway-unavailable` answers it.
+        services[UNAVAILABLE_SERVICE] = {"loadBalancer": {"servers": [
+            {"url": f"http://127.0.0.1:{settings.metrics_port}{model.UNAVAILABLE_PATH}", "preservePath": True}]}}
+    return services
+
+
 def dynamic_config(table: RouteTable, settings: Settings, options: model.GatewayOptions) -> dict[str, Any]:
     gateway = model.build(table, options)
     routers = {
@@ -63,16 +99,14 @@ def dynamic_config(table: RouteTable, settings: Settings, options: model.Gateway
         }
         for router in gateway.routers
     }
-    services: dict[str, Any] = {
-        service_name(name): {"loadBalancer": {"servers": [{"url": f"http://127.0.0.1:{settings.port_of(name)}"}]}}
-        for name in SERVICES
-    }
+    services = service_pools(settings, options)
     # The JSON error pages: the errors middleware asks the internal entry point, which retries over
-    # the four services; the health check skips a dead one once noticed.
+    # every instance of the four services; the health check (liveness only: an error page needs no
+    # database) skips a dead one once noticed.
     services[service_name("errors")] = {"loadBalancer": {
         "servers": [{"url": f"http://127.0.0.1:{settings.metrics_port}"}]}}
     services[service_name("error-backends")] = {"loadBalancer": {
-        "servers": [{"url": f"http://127.0.0.1:{settings.port_of(name)}"} for name in SERVICES],
+        "servers": [{"url": url} for name in SERVICES for url in instance_urls(settings, name)],
         "healthCheck": {"path": "/health", "interval": "2s", "unhealthyInterval": "500ms", "timeout": "1s"},
     }}
     middlewares = {name: _file_middleware(spec) for name, spec in gateway.middlewares.items()}

@@ -3,7 +3,7 @@
 `GET /docs` and its assets come from the `swagger_ui_bundle` package (no CDN). Each service's
 schema is fetched from the service itself at `GET /openapi/{service}.json`. The page names its
 assets and specs under `MUISTOT_ROOT_PATH`, where the gateway serves them. The gateway maps its
-`/ready` here to `/_internal/ready-all`: 200 only when every service's `/ready` is 200.
+`/ready` here to `/_internal/ready-all`: 200 only when every service has an instance whose `/ready` is 200.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from muistot.app import readiness
 from muistot.content.urls import root_path
 from muistot.errors import ApiError, error_response
-from muistot.gateway.upstreams import service_url
+from muistot.gateway.upstreams import service_urls
 from muistot.settings import SERVICES
 
 router = APIRouter(include_in_schema=False)
@@ -97,16 +97,18 @@ async def openapi(service: str, request: Request) -> Response:
         raise ApiError(404)
     if service == request.app.state.service:
         return JSONResponse(request.app.openapi())
-    url = f"{service_url(request.app.state.settings, service)}/openapi.json"
-    try:
-        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-            answer = await client.get(url)
-    except httpx.HTTPError:
-        return error_response(503, "Service Unavailable", [f"{service}: unreachable"], headers={"Retry-After": "5"})
-    if answer.status_code != 200:
-        return error_response(503, "Service Unavailable", [f"{service}: {answer.status_code}"],
-                              headers={"Retry-After": "5"})
-    return Response(answer.content, media_type="application/json")
+    problem = "unreachable"
+    async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        # Any instance of the service has the same spec; the first that answers gives it.
+        for base in service_urls(request.app.state.settings, service):
+            try:
+                answer = await client.get(f"{base}/openapi.json")
+            except httpx.HTTPError:
+                continue
+            if answer.status_code == 200:
+                return Response(answer.content, media_type="application/json")
+            problem = str(answer.status_code)
+    return error_response(503, "Service Unavailable", [f"{service}: {problem}"], headers={"Retry-After": "5"})
 
 
 async def _probe(client: httpx.AsyncClient, request: Request, service: str) -> str:
@@ -114,8 +116,15 @@ async def _probe(client: httpx.AsyncClient, request: Request, service: str) -> s
         checks = await readiness(request.app)
         failed = [f"{name} {state}" for name, state in checks.items() if state != "ok"]
         return "ok" if not failed else "; ".join(failed)
+    # A service is ready when one of its instances is: the gateway sends its requests to those.
+    states = await asyncio.gather(*(_probe_instance(client, base) for base in
+                                    service_urls(request.app.state.settings, service)))
+    return "ok" if "ok" in states else "; ".join(dict.fromkeys(states))
+
+
+async def _probe_instance(client: httpx.AsyncClient, base: str) -> str:
     try:
-        answer = await client.get(f"{service_url(request.app.state.settings, service)}/ready")
+        answer = await client.get(f"{base}/ready")
     except httpx.HTTPError as exc:
         return f"unreachable: {type(exc).__name__}"
     return "ok" if answer.status_code == 200 else f"not ready: {answer.status_code}"
