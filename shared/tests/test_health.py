@@ -39,3 +39,24 @@ async def test_metrics_count_requests_by_route_template(service_client):
     assert 'muistot_http_requests_total{method="GET",route="/languages",service="data",status="200"}' in text
     assert 'muistot_http_requests_total{method="GET",route="/languages",service="data",status="404"}' in text
     assert "muistot_http_request_seconds_bucket" in text
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+async def test_the_gateway_error_page_answers_every_method(service_client, method):
+    # A failover with no healthy instance hands the client's own request (any method) to this page.
+    client = service_client("users")
+    page = await client.request(method, "/_internal/error/503", content=b'{"ignored": true}')
+    assert page.status_code == 503 and page.headers["retry-after"] == "5"
+    if method != "HEAD":
+        assert page.json() == {"error": {"code": 503, "message": "Service Unavailable"}}
+    missing = await client.request(method, "/_internal/error/404")
+    assert missing.status_code == 404
+
+
+async def test_a_passing_readiness_probe_writes_no_access_line(service_client, caplog):
+    client = service_client("data")
+    with caplog.at_level("INFO", logger="muistot.data.access"):
+        assert (await client.get("/ready")).status_code == 200
+        assert (await client.get("/languages?q=fi")).status_code == 200
+    logged = [record.getMessage() for record in caplog.records if record.name == "muistot.data.access"]
+    assert logged == ["GET /languages 200"]
