@@ -320,10 +320,12 @@ async def test_a_live_worker_keeps_its_lease_through_a_send_longer_than_the_leas
     sending = asyncio.create_task(busy.run_once())
     await asyncio.wait_for(slow.started.wait(), timeout=30)
     reclaimed = 0
-    while not sending.done():
+    for _ in range(120):  # bounded: the send takes 5 s
+        if sending.done():
+            break
         reclaimed += (await other.run_once()).reclaimed
         await asyncio.sleep(0.5)
-    assert (await sending).sent == 1
+    assert (await asyncio.wait_for(sending, timeout=60)).sent == 1
     assert reclaimed == 0 and read_eml(tmp_path) == [] and slow.sent == ["slow@example.com"]
     # The lease is short: a worker that stops renewing it lets go of its mail within a lease.
     assert 0 < await redis.cache.pttl(redis.key(alive_key(busy.worker_id))) <= 3000
