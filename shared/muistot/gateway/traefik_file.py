@@ -126,6 +126,10 @@ def forwarding_timeouts(settings: Settings) -> dict[str, Any]:
     return {"forwardingTimeouts": {"responseHeaderTimeout": f"{settings.gateway_timeout:g}s"}}
 
 
+def traefik_log_level(settings: Settings) -> str:
+    return "ERROR" if settings.log_level.upper() in ("ERROR", "CRITICAL") else "WARN"
+
+
 def static_config(settings: Settings, dynamic_path: Path, options: model.GatewayOptions) -> dict[str, Any]:
     return {
         "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
@@ -140,13 +144,15 @@ def static_config(settings: Settings, dynamic_path: Path, options: model.Gateway
             # Prometheus metrics, the ForwardAuth hop and the error pages; never published.
             # Only Traefik itself calls it: keep the client address ForwardAuth forwards.
             model.INTERNAL: {"address": f"127.0.0.1:{settings.metrics_port}", "transport": LIFECYCLE,
-                             "forwardedHeaders": {"trustedIPs": ["127.0.0.1/32", "::1/128"]}},
+                             "forwardedHeaders": {"trustedIPs": ["127.0.0.1/32", "::1/128"]},
+                             "http": ENTRYPOINT_HTTP},
         },
         "ping": {"entryPoint": model.WEB, "manualRouting": True},
         "metrics": {"prometheus": {"entryPoint": model.INTERNAL, "addRoutersLabels": True}},
         "providers": {"file": {"filename": str(dynamic_path), "watch": False}},
-        # No access log: query strings carry one-time login tokens.
-        "log": {"level": "ERROR", "noColor": True},
+        # No access log: query strings carry one-time login tokens. Warnings say why an instance left its
+        # pool ("Health check failed", once a second while it is down).
+        "log": {"level": traefik_log_level(settings), "noColor": True},
     }
 
 
