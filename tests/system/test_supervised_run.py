@@ -2,7 +2,7 @@
 the real Traefik: sessions and the response cache are shared across instances; a `kill -9` of a data
 instance under a read load and a write loop costs no acknowledged write and at most the reads that were in
 flight on it; a killed single-instance service is a JSON 503 until it comes back by itself; a killed worker
-comes back and delivers what was queued meanwhile. Nothing is restarted by hand."""
+comes back and delivers what was queued meanwhile; so does a killed gateway. Nothing is restarted by hand."""
 
 from __future__ import annotations
 
@@ -330,3 +330,15 @@ def test_a_killed_worker_comes_back_and_delivers_what_was_queued_meanwhile(scale
     scaled.run.wait_line("worker started again")
     assert "#email-login:" in plain_text(mailbox.wait_for(email, "#email-login:", before))
     assert scaled.run.pid_of("muistot.cli", "worker") != victim
+
+
+def test_a_killed_gateway_comes_back_with_its_pools(scaled: ScaledRun, gateway: httpx.Client) -> None:
+    traefik = f"--configFile={scaled.settings.var_dir.resolve() / 'gateway' / 'traefik.yml'}"
+    victim = scaled.run.pid_of(traefik)
+    os.kill(victim, signal.SIGKILL)
+    scaled.run.wait_line("traefik killed by SIGKILL")
+    scaled.run.wait_line("traefik is serving again")
+    wait_until(lambda: scaled.stack.in_pool("data", 2) is True, "the new gateway's pools")
+    assert gateway.get("/ready").status_code == 200
+    assert gateway.get("/languages?q=fi").status_code == 200
+    assert scaled.run.pid_of(traefik) != victim
