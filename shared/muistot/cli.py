@@ -1,4 +1,4 @@
-"""The `muistot` command line: migrate, serve, worker, run, session, superuser, seed, openapi, mail."""
+"""The `muistot` command line: migrate, serve, worker, run, session, superuser, seed, openapi, mail, backup."""
 
 from __future__ import annotations
 
@@ -126,7 +126,7 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Sub-commands contributed by other modules (superuser, seed), each with `register(subparsers)`."""
     found = []
     for name in ("muistot.cli_superuser", "muistot.seed", "muistot.deploy_render", "muistot.openapi_document",
-                 "muistot.mailbox"):
+                 "muistot.mailbox", "muistot.backup"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError:
