@@ -17,7 +17,7 @@ from muistot import deploy_render
 
 K8S_VERSION = "1.31"
 CORE_KINDS = {"Namespace", "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Job",
-              "ConfigMap", "Secret", "PersistentVolumeClaim"}
+              "ConfigMap", "Secret", "PersistentVolumeClaim", "NetworkPolicy", "StatefulSet"}
 TRAEFIK_KINDS = {"IngressRoute", "Middleware", "TraefikService"}
 TRAEFIK_SCHEMA = json.loads((ROOT / "deploy" / "schemas" / "traefik-crds.schema.json").read_text())
 API_SERVICES = ("login", "users", "admin", "data")
@@ -96,9 +96,15 @@ def workload_problems(docs: list[dict[str, Any]]) -> list[str]:
     worker = found.get("Deployment/worker")
     if worker is None or worker["spec"]["template"]["spec"]["containers"][0].get("args") != ["worker"]:
         problems.append("no worker Deployment running `muistot worker`")
-    job = found.get("Job/migrate")
-    if job is None or job["spec"]["template"]["spec"]["containers"][0].get("args", [""])[0] != "migrate":
-        problems.append("no migration Job")
+    # Upgrades migrate without manual steps: every workload's init container runs `muistot migrate` (under the
+    # database's migration lock), and no Job is left whose template an upgrade could not change.
+    for name in (*API_SERVICES, "worker"):
+        init = (found.get(f"Deployment/{name}") or {}).get("spec", {}).get("template", {}).get("spec", {}).get(
+            "initContainers", [])
+        if not any(container.get("args", [""])[0] == "migrate" for container in init):
+            problems.append(f"Deployment/{name}: no init container runs `muistot migrate`")
+    if any(doc["kind"] == "Job" for doc in docs):
+        problems.append("a Job: its pod template cannot change on an upgrade")
     for backend in ("mariadb", "redis"):
         if found.get(f"Service/{backend}", {}).get("spec", {}).get("type") != "ExternalName":
             problems.append(f"Service/{backend} is not an ExternalName")
@@ -150,7 +156,7 @@ def reference_problems(docs: list[dict[str, Any]]) -> list[str]:
 def test_base_and_dev_overlay_build(builds: dict[str, list[dict[str, Any]]]) -> None:
     for docs in builds.values():
         kinds = {doc["kind"] for doc in docs}
-        assert CORE_KINDS - {"Secret"} <= kinds
+        assert CORE_KINDS - {"Secret", "Job", "StatefulSet"} <= kinds
         assert kinds >= TRAEFIK_KINDS
     assert "Secret" in {doc["kind"] for doc in builds["dev"]}
     assert {doc["metadata"].get("namespace") for doc in builds["dev"] if doc["kind"] != "Namespace"} == {"muistot-dev"}
@@ -191,6 +197,8 @@ def test_workloads_have_probes_limits_autoscaling_and_budgets(builds, overlay: s
      "HorizontalPodAutoscaler/data does not scale Deployment/data"),
     ("Service", "login", lambda d: d["spec"]["selector"].update({"app.kubernetes.io/component": "lgin"}),
      "Service/login does not serve the pods on 8000"),
+    ("Deployment", "worker", lambda d: d["spec"]["template"]["spec"].pop("initContainers"),
+     "Deployment/worker: no init container runs `muistot migrate`"),
 ])
 def test_workload_check_rejects_a_broken_manifest(builds, mutate, kind: str, name: str, change, problem: str) -> None:
     docs = [mutate(doc, change) if name_of(doc) == f"{kind}/{name}" else doc for doc in builds["dev"]]
