@@ -229,6 +229,7 @@ class Stack:
     cancel: threading.Event | None = None  # set (e.g. by Ctrl-C) to give up waiting
     children: dict[str, Child] = field(default_factory=dict)
     say: Callable[[str], None] = _say
+    progress: bool = False  # say when each process answers during start()
 
     # --- addresses ---------------------------------------------------------------------------------
 
@@ -305,7 +306,8 @@ class Stack:
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
         """Start everything and wait until it answers; on failure stop what was started and raise."""
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
         try:
             ensure_ports_free(stack_ports(self.settings, self.services, gateway=self.gateway))
             for name in self.services:
@@ -316,13 +318,19 @@ class Stack:
             for name in self.services:
                 for child_name, url in zip(self.instance_names(name), self.instance_urls(name), strict=True):
                     self.wait_http(f"{url}/ready", deadline, child_name)
+                    self._progress(f"{child_name} ready at {url}", started)
             # Traefik last: its first health checks must find the services up.
             if self.gateway:
                 self.start_gateway()
                 self.wait_http(f"{self.url}{self.settings.root_path}/ready", deadline, GATEWAY_NAME)
+                self._progress(f"gateway ready at {self.url}", started)
         except BaseException:
             self.stop()
             raise
+
+    def _progress(self, message: str, started: float) -> None:
+        if self.progress:
+            self.say(f"{message} ({time.monotonic() - started:.1f} s)")
 
     def wait_http(self, url: str, deadline: float, owner: str) -> None:
         """Poll `url` until it answers 200; fail early when a process of the stack died."""
@@ -564,7 +572,7 @@ def main(argv: list[str]) -> int:
         ensure_ports_free(stack_ports(settings, services, gateway=not alone,
                                       embedded_redis_port=redis.port if embedded else None))
         stack = Stack(settings, services=services, gateway=not alone, worker=worker,
-                      anonymous_fast_path=not args.no_anonymous_fast_path, cancel=stop)
+                      anonymous_fast_path=not args.no_anonymous_fast_path, cancel=stop, progress=True)
         if embedded:
             listener = bind_listener(redis)
             _wait_redis(redis.port, 20, stack.start_embedded_redis(listener))

@@ -147,6 +147,15 @@ def test_muistot_run_embedded_default(embedded_run, tmp_path: Path) -> None:
     wait_for_gateway(process, gateway, output)
     text = output.read_text()
     assert f"gateway  {gateway}" in text and f"{gateway}/docs" in text
+    # It says what it does on the way: Redis, migrations, what starts, each process as it answers.
+    steps = [line for line in text.splitlines() if line.startswith("muistot: ")]
+    assert steps[:3] == [f"muistot: embedded redis (fakeredis) on 127.0.0.1:{ports['redis']}",
+                         f"muistot: migrating sqlite+aiosqlite:///{tmp_path / 'var' / 'muistot.sqlite3'}",
+                         "muistot: database at revision head"]
+    assert "muistot: starting login, users, admin, data, worker, gateway (Traefik)" in steps
+    for name in (*SERVICES, "gateway"):
+        port = ports["gateway" if name == "gateway" else name]
+        assert any(line.startswith(f"muistot: {name} ready at http://127.0.0.1:{port} (") for line in steps), steps
 
     with httpx.Client(base_url=gateway, timeout=10) as client:
         assert client.get("/health").status_code == 200
