@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from muistot.settings import Settings
 
 
 def _client(url: str, settings: Settings) -> Redis:
-    return Redis.from_url(
+    # A bounded pool that makes a request wait (up to the Redis timeout, then a 503) for a free connection,
+    # instead of redis-py's default pool, which fails at once beyond 100 connections in use.
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=settings.redis_pool_size,
+        timeout=settings.redis_timeout,
         socket_timeout=settings.redis_timeout,
         socket_connect_timeout=settings.redis_timeout,
         health_check_interval=30,
         decode_responses=False,
     )
+    return Redis(connection_pool=pool)
 
 
 @dataclass

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
 
     database_url: str = ""
     db_pool_size: int = Field(10, ge=1)
-    db_pool_timeout: float = Field(5.0, gt=0)
+    db_pool_timeout: float = Field(10.0, gt=0)
     db_connect_timeout: float = Field(3.0, gt=0)
     # Every wait is bounded, each bound inside the next: a statement waits at most db_lock_timeout for a
     # lock and runs at most db_statement_timeout (MariaDB; 0 turns it off); a request is cancelled and
@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     cache_redis_url: str = ""
     redis_prefix: str = ""
     redis_timeout: float = Field(2.0, gt=0)
+    redis_pool_size: int = Field(32, ge=1)
 
     identity_secret: str = DEV_IDENTITY_SECRET
     identity_ttl: int = Field(60, ge=5, le=3600)

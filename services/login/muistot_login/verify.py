@@ -9,8 +9,10 @@ would cost more than the check itself.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from muistot import identity
@@ -19,6 +21,7 @@ from muistot.auth import parse_bearer
 from muistot.errors import ApiError
 
 VERIFY_PATH = "/_internal/verify"
+log = logging.getLogger("muistot.login.verify")
 
 
 class VerifyEndpoint:
@@ -43,7 +46,12 @@ class VerifyEndpoint:
         if token is None:
             await send_response(send, 200)
             return
-        session = await self.state.sessions.validate(token)
+        try:
+            session = await self.state.sessions.validate(token)
+        except RedisError as exc:
+            log.warning("redis unavailable: %s", exc)
+            await send_error(send, 503, "Lost Connection to Redis", headers={"Retry-After": "5"})
+            return
         if session is None:
             await send_error(send, 401, "Invalid Session")
             return

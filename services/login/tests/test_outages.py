@@ -16,6 +16,7 @@ async def test_redis_down_is_a_503(login_app_with: Callable[..., Any]) -> None:
             await client.post("/auth/email", params={"email": new_email()}, headers=from_ip()),
             await client.post("/auth/email/exchange", params={"user": "Someone", "token": "x"}, headers=from_ip()),
             await client.post("/auth/password", json={"username": "Someone", "password": "x"}, headers=from_ip()),
+            await client.get("/_internal/verify", headers={"Authorization": "Bearer " + "A" * 43}),
         ):
             assert response.status_code == 503
             assert response.json()["error"]["code"] == 503
