@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from muistot.db.schema import ensure_sqlite_dir
 from muistot.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -18,14 +19,6 @@ def alembic_config(settings: Settings) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["database_url"] = settings.database_url
     return config
-
-
-def ensure_sqlite_dir(settings: Settings) -> None:
-    url = settings.normalized_database_url
-    if url.startswith("sqlite") and ":///" in url:
-        path = url.split(":///", 1)[1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def upgrade(settings: Settings, revision: str = "head") -> None:

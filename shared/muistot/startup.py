@@ -9,6 +9,7 @@ import time
 from redis.exceptions import RedisError
 
 from muistot.db.engine import create_engine
+from muistot.db.schema import SCHEMA_REVISION, ensure_sqlite_dir
 from muistot.redis import RedisClients
 from muistot.settings import ConfigError, Settings, redact_url
 
@@ -27,8 +28,6 @@ async def _retry(probe, wait: float) -> Exception | None:  # type: ignore[no-unt
 
 async def check_database(settings: Settings, wait: float = 0, *, migrated: bool = False) -> None:
     """The database answers (and, with `migrated`, carries the newest schema)."""
-    from muistot.migrate import ensure_sqlite_dir, head_revision
-
     ensure_sqlite_dir(settings)
     engine = create_engine(settings)
 
@@ -50,9 +49,9 @@ async def check_database(settings: Settings, wait: float = 0, *, migrated: bool 
     if error is not None:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         raise ConfigError(f"cannot reach the database at {redact_url(settings.database_url)}: {reason}")
-    if migrated and current != head_revision():
+    if migrated and current != SCHEMA_REVISION:
         raise ConfigError(f"the database at {redact_url(settings.database_url)} is at schema revision "
-                          f"{current or 'none'}, not {head_revision()}: run `muistot migrate`")
+                          f"{current or 'none'}, not {SCHEMA_REVISION}: run `muistot migrate`")
 
 
 async def check_redis(settings: Settings, wait: float = 0) -> None:

@@ -92,3 +92,18 @@ async def test_production_warns_when_the_session_redis_would_forget_sessions(tmp
     client.config_set("appendonly", "no")
     await check_redis(settings.model_copy(update={"env": "dev"}))
     assert capsys.readouterr().err == ""
+
+
+def test_the_served_schema_revision_is_the_newest_migration():
+    from muistot.db.schema import SCHEMA_REVISION
+    from muistot.migrate import head_revision
+
+    assert head_revision() == SCHEMA_REVISION, "a new migration must update muistot.db.schema.SCHEMA_REVISION"
+
+
+def test_a_service_process_does_not_load_the_migration_tooling():
+    """What `muistot serve` imports for any service: the apps and the start-up checks, without Alembic."""
+    code = ("import sys, muistot.cli, muistot.startup, muistot_login.app, muistot_users.app, muistot_admin.app, "
+            "muistot_data.app; print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

@@ -49,7 +49,9 @@ def pick(headers: list[str | None], supported: list[str]) -> str | None:
         if not header or not header.strip():
             continue
         for candidate in _candidates(header):
-            code = to_alpha2(candidate)
+            # A two-letter code is its own 639-1 form: only three-letter ones need the ISO database, which
+            # costs a process several MiB once loaded.
+            code = candidate if len(candidate) == 2 else to_alpha2(candidate)
             if code in supported:
                 return code
     return None
