@@ -36,6 +36,7 @@ from typing import IO, Any
 
 import httpx
 
+from muistot.preforked import ForkedProcess, fork_muistot, preload
 from muistot.settings import INSTANCE_PORT_STEP, SERVICES, ConfigError, Settings, redact_url
 
 START_TIMEOUT = 60.0
@@ -189,7 +190,7 @@ def bind_listener(use: PortUse) -> socket.socket:
 class Child:
     name: str
     argv: list[str]
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[bytes] | ForkedProcess | None = None
     log: IO[bytes] | None = None
     ready_url: str | None = None  # answered 200 once the process serves again (None: no probe)
     pass_fds: tuple[int, ...] = ()
@@ -230,6 +231,7 @@ class Stack:
     children: dict[str, Child] = field(default_factory=dict)
     say: Callable[[str], None] = _say
     progress: bool = False  # say when each process answers during start()
+    fork: bool = False  # fork the Python processes from this one (after `preforked.preload`) instead of starting them
 
     # --- addresses ---------------------------------------------------------------------------------
 
@@ -275,9 +277,12 @@ class Stack:
                 child.log.close()
             out = (self.log_dir / f"{name}.log").open("ab")
             child.log = out
-        child.process = subprocess.Popen(  # noqa: S603 (our own commands, no shell)
-            argv, env=self._child_env(), stdin=subprocess.DEVNULL, stdout=out,
-            stderr=subprocess.STDOUT if out else None, start_new_session=True, pass_fds=child.pass_fds)
+        if self.fork and argv[:3] == _muistot()[:3] and not child.pass_fds:
+            child.process = fork_muistot(argv, self._child_env(), out.fileno() if out else None)
+        else:
+            child.process = subprocess.Popen(  # noqa: S603 (our own commands, no shell)
+                argv, env=self._child_env(), stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT if out else None, start_new_session=True, pass_fds=child.pass_fds)
         child.held = False
         child.started_at = time.monotonic()
         child.restart_at = None
@@ -572,7 +577,8 @@ def main(argv: list[str]) -> int:
         ensure_ports_free(stack_ports(settings, services, gateway=not alone,
                                       embedded_redis_port=redis.port if embedded else None))
         stack = Stack(settings, services=services, gateway=not alone, worker=worker,
-                      anonymous_fast_path=not args.no_anonymous_fast_path, cancel=stop, progress=True)
+                      anonymous_fast_path=not args.no_anonymous_fast_path, cancel=stop, progress=True, fork=True)
+        preload()
         if embedded:
             listener = bind_listener(redis)
             _wait_redis(redis.port, 20, stack.start_embedded_redis(listener))

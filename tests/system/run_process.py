@@ -52,8 +52,9 @@ def alive(pid: int) -> bool:
 
 
 def command_line(pid: int) -> list[str]:
+    """The words of a process's command line (`muistot run` names the processes it forks with one string)."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").decode(errors="replace").split("\0")
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
     except OSError:
         return []
 

@@ -138,6 +138,23 @@ def test_every_instance_runs_and_the_gateway_pools_them(scaled: ScaledRun) -> No
     assert "starting login ×2, users, admin, data ×2, worker, gateway (Traefik)" in scaled.run.text
 
 
+def _kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith(field):
+            return int(line.split()[1])
+    return 0
+
+
+def test_the_python_processes_share_the_code_they_all_run(scaled: ScaledRun) -> None:
+    """The services and the worker are forked from `muistot run`, which imported their code once: their pages are
+    shared, so their proportional memory (PSS) is well under half of what each holds (RSS)."""
+    pythons = [scaled.run.pid_of("serve", service, "--port", str(port))
+               for service in ("login", "users", "admin", "data") for port in scaled.settings.instance_ports(service)]
+    pythons.append(scaled.run.pid_of("muistot.cli", "worker"))
+    rss, pss = sum(_kib(pid, "Rss:") for pid in pythons), sum(_kib(pid, "Pss:") for pid in pythons)
+    assert pss < rss / 2, (pss, rss)
+
+
 def test_a_session_made_by_one_login_instance_is_honoured_by_the_other(scaled: ScaledRun,
                                                                        gateway: httpx.Client) -> None:
     first, second = scaled.stack.instance_urls("login")

@@ -101,7 +101,8 @@ def name_for(argv: list[str]) -> str:
 
 def process_name(pid: int) -> str:
     try:
-        argv = (PROC / str(pid) / "cmdline").read_bytes().rstrip(b"\0").decode(errors="replace").split("\0")
+        # Split on spaces too: `muistot run` names the processes it forks with one string.
+        argv = (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
     except OSError:
         return f"pid {pid}"
     return name_for(argv)
