@@ -33,8 +33,13 @@ def try_get_me(page) -> tuple[str, str]:
     block = page.locator("#operations-me-getMe")
     if not block.locator("button.execute").is_visible():
         block.locator("button.try-out__btn").click()
+    responses = block.locator(".live-responses-table")
+    clear = block.locator("button.btn-clear")
+    if clear.is_visible():  # the previous answer goes first, so the one read below is this call's
+        clear.click()
+        responses.wait_for(state="detached")
     block.locator("button.execute").click()
-    row = block.locator(".live-responses-table tbody tr.response").first
+    row = responses.locator("tbody tr.response").first
     row.wait_for()
     return row.locator(".response-col_status").inner_text().strip(), row.locator(".microlight").first.inner_text()
 
