@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SERVICE ?=
 
-PACKAGES := -e shared -e services/login -e services/users -e services/admin -e services/data
+PACKAGES := -e shared -e tooling -e services/login -e services/users -e services/admin -e services/data
 
 .PHONY: venv run test lint fmt bench migrate clean
 
@@ -14,7 +14,7 @@ INSTALL_ARGS := -c constraints.txt $(PACKAGES) -r requirements-dev.txt
 
 # The venv is installed by uv (pinned in constraints.txt, itself installed from PyPI by the venv's pip):
 # on a fresh clone it takes about a third of pip's time. If uv cannot be had or fails, pip does the install.
-$(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml services/*/pyproject.toml
+$(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml tooling/pyproject.toml services/*/pyproject.toml
 	@if [ ! -x $(BIN)/python ]; then \
 	  echo "make: creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); fi
 	@echo "make: installing uv, the installer ($$(sed -n 's/^uv==//p' constraints.txt), from PyPI)"
