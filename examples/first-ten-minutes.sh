@@ -4,7 +4,7 @@
 #   make run                          # in another terminal
 #   examples/first-ten-minutes.sh     # or: MUISTOT_API=http://127.0.0.1:5600 EMAIL=me@example.com examples/...
 #
-# It signs in by the mailed link (read from the file mailbox with `muistot mail last`), makes itself a
+# It signs in by the mailed link (read from the file mailbox with `muistot-dev mail last`), makes itself a
 # superuser of this development stack (`muistot superuser grant`, on the server's machine: only superusers
 # create projects), creates a project, a site and a memory with a photo, adds English texts, publishes them,
 # and reads them anonymously in Finnish and in English. Every request is printed as it is sent.
@@ -12,7 +12,7 @@
 set -euo pipefail
 
 API=${MUISTOT_API:-http://127.0.0.1:5600}
-MUISTOT=${MUISTOT_CLI:-$(cd "$(dirname "$0")/.." && pwd)/.venv/bin/muistot}
+MUISTOT=${MUISTOT_CLI:-$(cd "$(dirname "$0")/.." && pwd)/.venv/bin/muistot-dev}
 EMAIL=${EMAIL:-frontend-$(date +%s)@example.com}
 PROJECT=${PROJECT:-kisakesa-$(date +%s)}
 SITE=olympiastadion

@@ -243,9 +243,9 @@ async def load_sessions(settings: Settings, source: Path, part: dict[str, Any], 
 
 
 def create_backup(settings: Settings, target: Path) -> dict[str, Any]:
-    from muistot.deploy_render import _schema_state
+    from muistot.container_checks import schema_state
 
-    revisions, _ = asyncio.run(_schema_state(settings))
+    revisions, _ = asyncio.run(schema_state(settings))
     target.mkdir(parents=True, exist_ok=True)
     if (target / MANIFEST).exists():
         raise BackupError(f"{target} holds a backup already")
@@ -290,7 +290,7 @@ def _summary(manifest: dict[str, Any]) -> str:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from muistot.cli import fail, load_settings
+    from muistot.commands import fail, load_settings
 
     settings = load_settings()
     directory = Path(args.directory)

@@ -1,4 +1,7 @@
-"""The `muistot` command line: migrate, serve, worker, run, session, superuser, seed, openapi, mail, backup."""
+"""The `muistot` command line of a service image: migrate, serve, worker, session, superuser, backup, deploy.
+
+The developer's commands (run, seed, bench, openapi, mail, gateway render) are `muistot-dev`, of the tooling
+package, which builds on this parser."""
 
 from __future__ import annotations
 
@@ -6,27 +9,11 @@ import argparse
 import asyncio
 import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
-from pydantic import ValidationError
-
-from muistot.settings import SERVICES, ConfigError, Settings, get_settings
-
-
-def fail(message: str) -> int:
-    print(f"muistot: {message}", file=sys.stderr)
-    return 2
-
-
-def load_settings() -> Settings:
-    try:
-        settings = get_settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(f"invalid setting MUISTOT_{str(first['loc'][0]).upper()}: {first['msg']}") from None
-    settings.check()
-    return settings
+from muistot.commands import Register, fail, load_settings
+from muistot.settings import SERVICES, ConfigError, Settings
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -73,12 +60,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return asyncio.run(worker.run(settings, once=args.once))
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from muistot import runner
-
-    return runner.main(sys.argv[2:])
-
-
 def cmd_session(args: argparse.Namespace) -> int:
     from muistot.accounts import create_session_for_email
 
@@ -88,8 +69,12 @@ def cmd_session(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="muistot", description=__doc__)
+def build_parser(prog: str = "muistot", description: str | None = __doc__,
+                 extensions: Sequence[Register] = ()) -> argparse.ArgumentParser:
+    """The runtime commands, then those of `extensions` (each `register(subparsers)`)."""
+    from muistot import backup, cli_superuser, container_checks
+
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("migrate", help="apply database migrations")
@@ -108,41 +93,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="run every job once and exit")
     p.set_defaults(func=cmd_worker)
 
-    p = sub.add_parser("run", help="run the whole stack (or --service NAME alone)", add_help=False)
-    p.set_defaults(func=cmd_run)
-
     p = sub.add_parser("session", help="sessions for development")
     session_sub = p.add_subparsers(dest="action", required=True)
     create = session_sub.add_parser("create", help="print a bearer token for EMAIL (creating the user)")
     create.add_argument("email")
     create.set_defaults(func=cmd_session)
 
-    for register in _extensions():
+    for register in (cli_superuser.register, backup.register, container_checks.register, *extensions):
         register(sub)
     return parser
 
 
-def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Sub-commands contributed by other modules (superuser, seed), each with `register(subparsers)`."""
-    found = []
-    for name in ("muistot.cli_superuser", "muistot.seed", "muistot.deploy_render", "muistot.openapi_document",
-                 "muistot.mailbox", "muistot.backup"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-        found.append(module.register)
-    return found
-
-
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "run":
-        from muistot import runner
-
-        return runner.main(argv[1:])
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = (parser or build_parser()).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:

@@ -56,7 +56,7 @@ async def set_superuser(settings: Settings, email: str, grant: bool) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from muistot.cli import fail, load_settings
+    from muistot.commands import fail, load_settings
 
     try:
         email = valid_email(args.email)

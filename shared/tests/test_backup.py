@@ -18,8 +18,8 @@ from muistot.db import tables
 from muistot.db.engine import Database, create_engine
 from muistot.sessions import SessionStore
 from muistot.settings import Settings
-from muistot.testing.factories import insert_signed_in_user
-from muistot.testing.servers import REDIS_SERVER, drop_redis_prefix
+from muistot_tooling.testing.factories import insert_signed_in_user
+from muistot_tooling.testing.servers import REDIS_SERVER, drop_redis_prefix
 
 
 @pytest.fixture

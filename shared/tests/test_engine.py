@@ -5,7 +5,7 @@ import asyncio
 from sqlalchemy import text
 
 from muistot.db.engine import IDLE_PING_SECONDS, create_engine
-from muistot.testing.plugin import _admin_execute
+from muistot_tooling.testing.plugin import _admin_execute
 
 
 async def test_a_connection_killed_while_idle_is_replaced_before_use(test_settings):

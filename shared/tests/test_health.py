@@ -17,8 +17,8 @@ async def test_health_ready_and_openapi(service_client, service):
 
 
 async def test_ready_is_503_when_database_and_redis_are_down(test_settings):
-    from muistot.testing.plugin import running
     from muistot_data.app import create_app
+    from muistot_tooling.testing.plugin import running
 
     broken = Settings(**{**test_settings.model_dump(), "database_url": "mysql+aiomysql://root@127.0.0.1:1/none",
                          "redis_url": "redis://127.0.0.1:1/0", "session_redis_url": "", "cache_redis_url": ""})

@@ -24,7 +24,7 @@ from muistot.mail.outbox import OUTBOX, RETRY, WORKERS, OutboxCipher, alive_key,
 from muistot.mail.templates import login_mail, register_mail
 from muistot.redis import RedisClients
 from muistot.settings import Settings
-from muistot.testing.smtp_sink import SmtpSink
+from muistot_tooling.testing.smtp_sink import SmtpSink
 
 SENDER = "Muistotkartalla <do-not-reply@muistotkartalla.fi>"
 

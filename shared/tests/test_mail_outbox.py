@@ -24,8 +24,8 @@ from muistot.mail.outbox import OUTBOX, RETRY, OutboxCipher, UnreadableMail, out
 from muistot.mail.templates import login_mail
 from muistot.redis import RedisClients
 from muistot.settings import Settings
-from muistot.testing.smtp_sink import SmtpSink
 from muistot.worker import WorkerContext
+from muistot_tooling.testing.smtp_sink import SmtpSink
 
 SENDER = "Muistotkartalla <do-not-reply@muistotkartalla.fi>"
 

@@ -12,8 +12,8 @@ import pytest
 from pydantic import ValidationError
 
 from muistot import migrate
-from muistot.runner import settings_env
 from muistot.settings import ConfigError, Settings
+from muistot_tooling.runner import settings_env
 
 KEYCLOAK = {"name": "keycloak", "issuer": "https://id.example.org/realms/museo", "client_id": "muistot",
             "client_secret": secrets.token_urlsafe(24)}

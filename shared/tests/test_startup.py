@@ -43,8 +43,8 @@ def test_password_in_database_url_is_not_printed(tmp_path):
 
 
 def test_default_redis_is_the_embedded_one_of_make_run(tmp_path, monkeypatch):
-    from muistot.fakeredis_server import DEFAULT_PORT
     from muistot.settings import Settings
+    from muistot_tooling.fakeredis_server import DEFAULT_PORT
 
     monkeypatch.delenv("MUISTOT_REDIS_URL", raising=False)
     clean = Settings(_env_file=None, var_dir=tmp_path)
@@ -54,7 +54,7 @@ def test_default_redis_is_the_embedded_one_of_make_run(tmp_path, monkeypatch):
 @pytest.fixture
 def private_redis(tmp_path):
     """A redis-server of our own, without persistence, on a free port (never the shared one)."""
-    from muistot.testing.ports import free_port
+    from muistot_tooling.testing.ports import free_port
 
     port = free_port()
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",

@@ -105,7 +105,7 @@ async def test_every_sign_in_text_refuses_control_characters(service_client: Cal
 
 async def test_a_title_with_a_line_break_and_a_tab_is_stored_as_sent(service_client: Callable[[str], httpx.AsyncClient],
                                                                      make_user: Callable[..., Any]) -> None:
-    from muistot.testing import factories
+    from muistot_tooling.testing import factories
 
     data = service_client("data")
     owner = await make_user()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
-from muistot.openapi_document import current_text
+from muistot_tooling.openapi_document import current_text
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENT = REPO / "docs" / "openapi.json"

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from deploy_helpers import BIN, ROOT, env_example, interpolate
 
-from muistot import deploy_render
+from muistot_tooling import deploy_render
 
 API_SERVICES = ("login", "users", "admin", "data")
 COMPOSE_SCHEMA = json.loads(files("check_jsonschema.builtin_schemas.vendor").joinpath("compose-spec.json").read_text())
@@ -128,7 +128,7 @@ def test_render_check_fails_on_a_hand_edited_label(tmp_path: Path) -> None:
                      "deploy/k8s/base/gateway.yaml"):
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / relative, tmp_path / relative)
-    muistot = [str(BIN / "muistot"), "deploy", "render", "--root", str(tmp_path)]
+    muistot = [str(BIN / "muistot-dev"), "gateway", "render", "--root", str(tmp_path)]
     assert subprocess.run([*muistot, "--check"], capture_output=True, check=False).returncode == 0
 
     compose_file = tmp_path / "docker-compose.yml"

@@ -13,7 +13,7 @@ import kubernetes_validate
 import pytest
 from deploy_helpers import K8S, ROOT, kustomize
 
-from muistot import deploy_render
+from muistot_tooling import deploy_render
 
 K8S_VERSION = "1.31"
 CORE_KINDS = {"Namespace", "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Job",

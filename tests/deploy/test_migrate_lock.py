@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from muistot.migrate import head_revision
-from muistot.testing.servers import _sync_server_url, admin_execute, database_url
+from muistot_tooling.testing.servers import _sync_server_url, admin_execute, database_url
 
 
 def test_concurrent_migrations_of_a_fresh_database_all_succeed(tmp_path: Path) -> None:

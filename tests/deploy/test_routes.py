@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from muistot.gateway import model, routes
 from muistot.settings import SERVICES
+from muistot_tooling.gateway import model, routes
 
 TABLE = routes.load()
 WEB_CHAIN = (model.STRIP, model.CORS)

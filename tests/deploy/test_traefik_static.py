@@ -14,8 +14,8 @@ import pytest
 import yaml
 from deploy_helpers import BIN, K8S
 
-from muistot.gateway.traefik_file import render
 from muistot.settings import Settings
+from muistot_tooling.gateway.traefik_file import render
 
 
 def traefik_verdict(flags: list[str], limit: float = 30) -> tuple[bool, str]:

@@ -1,7 +1,7 @@
 """The real stack for system tests: Traefik + the four services (uvicorn) + the worker, as processes.
 
 They run on free ports against the suite's test database and Redis prefix (`test_settings` from
-`muistot.testing.plugin`). Each process logs JSON lines to `<tmp>/logs/<name>.log`; a test can ask
+`muistot_tooling.testing.plugin`). Each process logs JSON lines to `<tmp>/logs/<name>.log`; a test can ask
 which service answered a request by its `X-Request-Id` (`stack.answered_by(...)`).
 """
 
@@ -22,11 +22,11 @@ import pytest
 from redis.asyncio import Redis
 
 from muistot.db.engine import create_engine
-from muistot.runner import Stack
 from muistot.sessions import SessionStore
 from muistot.settings import SERVICES, Settings
-from muistot.testing.factories import TestUser, insert_signed_in_user
-from muistot.testing.ports import free_ports
+from muistot_tooling.runner import Stack
+from muistot_tooling.testing.factories import TestUser, insert_signed_in_user
+from muistot_tooling.testing.ports import free_ports
 
 T = TypeVar("T")
 PORT_FIELDS = ("gateway_port", "metrics_port", *(f"{name}_port" for name in SERVICES))

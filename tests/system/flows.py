@@ -31,8 +31,8 @@ from PIL import Image
 from sqlalchemy import Executable
 
 from muistot.db.engine import create_engine
-from muistot.runner import settings_env
 from muistot.settings import Settings
+from muistot_tooling.runner import settings_env
 
 MAIL_TIMEOUT = 30.0  # the worker delivers every half second; this only bounds a broken run
 _addresses = itertools.count(1)

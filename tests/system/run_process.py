@@ -1,4 +1,4 @@
-"""`muistot run` (what `make run` starts) as a process of a test: its output, the processes under it,
+"""`muistot-dev run` (what `make run` starts) as a process of a test: its output, the processes under it,
 and a stop by Ctrl-C that leaves nothing behind."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from muistot.runner import settings_env
 from muistot.settings import Settings
+from muistot_tooling.runner import settings_env
 
 START_TIMEOUT = 90.0
 
@@ -52,7 +52,7 @@ def alive(pid: int) -> bool:
 
 
 def command_line(pid: int) -> list[str]:
-    """The words of a process's command line (`muistot run` names the processes it forks with one string)."""
+    """The words of a process's command line (`muistot-dev run` names the processes it forks with one string)."""
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
     except OSError:
@@ -65,7 +65,7 @@ def listening(port: int) -> bool:
 
 
 class RunProcess:
-    """One `python -m muistot.cli run`, with its combined output in `<directory>/run.log`."""
+    """One `python -m muistot_tooling.cli run`, with its combined output in `<directory>/run.log`."""
 
     def __init__(self, env: Mapping[str, str], directory: Path, args: tuple[str, ...] = ()) -> None:
         self.directory = directory
@@ -74,7 +74,7 @@ class RunProcess:
         clean.update(env)
         clean["PYTHONUNBUFFERED"] = "1"
         with self.output.open("wb") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "muistot.cli", "run", *args], cwd=directory,
+            self.process = subprocess.Popen([sys.executable, "-m", "muistot_tooling.cli", "run", *args], cwd=directory,
                                             env=clean, stdin=subprocess.DEVNULL, stdout=out,
                                             stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -98,7 +98,7 @@ class RunProcess:
                 assert httpx.get(f"{gateway_url}/ready", timeout=5).status_code == 200
                 return
             time.sleep(0.1)
-        raise AssertionError(f"muistot run did not start: {self.text[-4000:]}")
+        raise AssertionError(f"muistot-dev run did not start: {self.text[-4000:]}")
 
     def wait_line(self, needle: str, timeout: float = 60.0) -> str:
         """The first runner line containing `needle`, waiting for it."""

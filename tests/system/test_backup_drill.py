@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from muistot import migrate
 from muistot.db import tables
 from muistot.db.engine import create_engine
-from muistot.runner import settings_env
 from muistot.settings import Settings
-from muistot.testing.servers import admin_execute, database_url, drop_redis_prefix
+from muistot_tooling.runner import settings_env
+from muistot_tooling.testing.servers import admin_execute, database_url, drop_redis_prefix
 from tests.system.conftest import create_user, run_async, stack_settings, start_stack
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/q842iQAAAABJRU5ErkJggg=="

@@ -1,4 +1,4 @@
-"""`muistot run` with no servers configured: SQLite under the var dir, embedded Redis, the whole stack
+"""`muistot-dev run` with no servers configured: SQLite under the var dir, embedded Redis, the whole stack
 through the gateway; Ctrl-C stops every process it started."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from muistot.settings import SERVICES
-from muistot.testing.ports import free_ports
+from muistot_tooling.testing.ports import free_ports
 
 
 def descendants(pid: int) -> set[int]:
@@ -63,9 +63,10 @@ def embedded_run(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], dict
     env.update({"MUISTOT_VAR_DIR": str(tmp_path / "var"), "MUISTOT_LOG_JSON": "false", "PYTHONUNBUFFERED": "1"})
     output = tmp_path / "run.log"
     with output.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "muistot.cli", "run", "--redis-port", str(ports["redis"])],
-                                   cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen([sys.executable, "-m", "muistot_tooling.cli", "run",
+                                    "--redis-port", str(ports["redis"])], cwd=tmp_path, env=env,
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
     try:
         yield process, ports, output
     finally:
@@ -96,7 +97,7 @@ def run_env(ports: dict[str, int], tmp_path: Path) -> dict[str, str]:
 def another_stacks_redis(tmp_path: Path) -> Iterator[int]:
     """The embedded Redis of another `make run` on this machine, already listening."""
     (port,) = free_ports(1)
-    process = subprocess.Popen([sys.executable, "-m", "muistot.fakeredis_server", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "muistot_tooling.fakeredis_server", "--port", str(port)],
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     try:
@@ -122,8 +123,8 @@ def test_a_port_in_use_stops_muistot_run_before_anything_starts(another_stacks_r
     ports["redis"] = ports[taken] = another_stacks_redis  # whatever listens there, e.g. another stack's Redis
     if taken != "redis":
         ports["redis"] = free_ports(1)[0]
-    result = subprocess.run([sys.executable, "-m", "muistot.cli", "run"], cwd=tmp_path, env=run_env(ports, tmp_path),
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run([sys.executable, "-m", "muistot_tooling.cli", "run"], cwd=tmp_path,
+                            env=run_env(ports, tmp_path), capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stdout == ""
     assert result.stderr == (f"muistot: port {another_stacks_redis} ({named}) is already in use on 127.0.0.1: "

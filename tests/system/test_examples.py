@@ -7,16 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from muistot.runner import settings_env
+from muistot_tooling.runner import settings_env
 
 SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "first-ten-minutes.sh"
 
 
 def test_the_first_ten_minutes_walk_through(system_stack):
     env = {key: value for key, value in os.environ.items() if not key.startswith("MUISTOT_")}
-    # The script's `muistot mail last` and `muistot superuser grant` reach the stack's mailbox and database.
+    # The script's `muistot-dev mail last` and `superuser grant` reach the stack's mailbox and database.
     env.update(settings_env(system_stack.settings), MUISTOT_API=system_stack.url,
-               MUISTOT_CLI=str(Path(sys.executable).with_name("muistot")), EMAIL="aino.walkthrough@example.fi")
+               MUISTOT_CLI=str(Path(sys.executable).with_name("muistot-dev")), EMAIL="aino.walkthrough@example.fi")
     done = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=180)
     out = done.stdout
     assert done.returncode == 0, out + done.stderr

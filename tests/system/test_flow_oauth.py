@@ -21,8 +21,8 @@ from muistot.db.tables import user_identities, users
 from muistot.identities import identity_key
 from muistot.providers import OidcProvider
 from muistot.settings import Settings
-from muistot.testing.oidc import ProviderProcess, TokenRelay, claims_of
-from muistot.testing.ports import free_port
+from muistot_tooling.testing.oidc import ProviderProcess, TokenRelay, claims_of
+from muistot_tooling.testing.ports import free_port
 from tests.system.conftest import RunningStack, run_async, stack_settings, start_stack
 from tests.system.flows import (
     Mailbox,

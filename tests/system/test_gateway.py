@@ -9,8 +9,8 @@ import httpx
 import jwt
 import pytest
 
-from muistot.gateway.routes import Sample, load
 from muistot.settings import SERVICES
+from muistot_tooling.gateway.routes import Sample, load
 
 TABLE = load()
 BACKEND_SAMPLES = [(route, sample) for route in TABLE if route.service in SERVICES for sample in route.samples]

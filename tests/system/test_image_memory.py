@@ -20,9 +20,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from muistot.db.engine import create_engine
-from muistot.runner import Stack
 from muistot.settings import Settings
-from muistot.testing import factories
+from muistot_tooling.runner import Stack
+from muistot_tooling.testing import factories
 
 from .conftest import GatewayUser, create_user, run_async, stack_settings
 

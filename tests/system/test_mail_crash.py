@@ -25,9 +25,9 @@ from redis import Redis
 from muistot.mail import MailMessage, enqueue
 from muistot.mail.outbox import WORKERS, alive_key, processing_key
 from muistot.redis import RedisClients
-from muistot.runner import Stack
 from muistot.settings import Settings
-from muistot.testing.smtp_sink import SmtpSink
+from muistot_tooling.runner import Stack
+from muistot_tooling.testing.smtp_sink import SmtpSink
 
 from .conftest import run_async
 

@@ -1,4 +1,4 @@
-"""`muistot run` (what `make run` starts) with two data and two login instances, on MariaDB + Redis, through
+"""`muistot-dev run` (what `make run` starts) with two data and two login instances, on MariaDB + Redis, through
 the real Traefik: sessions and the response cache are shared across instances; a `kill -9` of a data
 instance under a read load and a write loop costs no acknowledged write and at most the reads that were in
 flight on it; a killed single-instance service is a JSON 503 until it comes back by itself; a killed worker
@@ -20,9 +20,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from muistot.runner import PortInUse, Stack, ensure_ports_free, stack_ports
 from muistot.settings import Settings
-from muistot.testing.servers import drop_redis_prefix
+from muistot_tooling.runner import PortInUse, Stack, ensure_ports_free, stack_ports
+from muistot_tooling.testing.servers import drop_redis_prefix
 from tests.system.conftest import GatewayUser, create_user, run_async, stack_settings
 from tests.system.flows import (
     Mailbox,
@@ -146,7 +146,7 @@ def _kib(pid: int, field: str) -> int:
 
 
 def test_the_python_processes_share_the_code_they_all_run(scaled: ScaledRun) -> None:
-    """The services and the worker are forked from `muistot run`, which imported their code once: their pages are
+    """The services and the worker are forked from `muistot-dev run`, which imported their code once: their pages are
     shared, so their proportional memory (PSS) is well under half of what each holds (RSS)."""
     pythons = [scaled.run.pid_of("serve", service, "--port", str(port))
                for service in ("login", "users", "admin", "data") for port in scaled.settings.instance_ports(service)]

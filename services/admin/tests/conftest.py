@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from muistot.content import generations
 from muistot.db.tables import audit_log, comments, memories, projects, sites
-from muistot.testing import factories
+from muistot_tooling.testing import factories
 
 
 @dataclass

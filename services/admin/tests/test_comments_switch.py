@@ -1,7 +1,7 @@
 """MUISTOT_DISABLE_COMMENTS (api-data.md §9): the admin's comment routes are not there either."""
 
-from muistot.testing.plugin import running
 from muistot_admin.app import create_app
+from muistot_tooling.testing.plugin import running
 
 NOT_FOUND = {"error": {"code": 404, "message": "Not Found"}}
 

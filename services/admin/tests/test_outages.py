@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from muistot.db.tables import reports
-from muistot.testing.plugin import CLOSED_MYSQL_URL as CLOSED_MYSQL
-from muistot.testing.plugin import CLOSED_REDIS_URL as CLOSED_REDIS
-from muistot.testing.plugin import running
+from muistot_tooling.testing.plugin import CLOSED_MYSQL_URL as CLOSED_MYSQL
+from muistot_tooling.testing.plugin import CLOSED_REDIS_URL as CLOSED_REDIS
+from muistot_tooling.testing.plugin import running
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Fixtures for the data service: content and users are written straight into the database with the
-shared factories (`muistot.testing.factories`); only the data app runs, the others are not needed."""
+shared factories (`muistot_tooling.testing.factories`); only the data app runs, the others are not needed."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import pytest_asyncio
 
 from muistot.content import generations
 from muistot.settings import Settings
-from muistot.testing import factories
-from muistot.testing.factories import TestUser, insert_signed_in_user
-from muistot.testing.plugin import running
 from muistot_data.app import create_app
+from muistot_tooling.testing import factories
+from muistot_tooling.testing.factories import TestUser, insert_signed_in_user
+from muistot_tooling.testing.plugin import running
 
 
 @dataclass

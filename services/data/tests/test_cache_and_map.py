@@ -7,7 +7,7 @@ from redis.asyncio import Redis
 from muistot.content.cache import ResponseCache
 from muistot.db.engine import Database, create_engine
 from muistot.redis import RedisClients
-from muistot.testing.plugin import CLOSED_MYSQL_URL
+from muistot_tooling.testing.plugin import CLOSED_MYSQL_URL
 
 
 async def test_cache_reflects_writes_at_once(data, world, content):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from muistot.settings import Settings
-from muistot.testing.plugin import running
 from muistot_data.app import create_app
+from muistot_tooling.testing.plugin import running
 
 
 def test_any_value_but_an_explicit_no_switches_comments_off(monkeypatch):

@@ -10,8 +10,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from muistot.db.tables import images, memories, sites
-from muistot.testing.plugin import running
 from muistot_data.app import create_app
+from muistot_tooling.testing.plugin import running
 
 
 def picture(kind: str = "JPEG", size: tuple[int, int] = (40, 20), exif: bool = False) -> bytes:

@@ -1,4 +1,4 @@
-"""`muistot seed --demo`: a small demo set on MariaDB (read back through the API) and on SQLite."""
+"""`muistot-dev seed --demo`: a small demo set on MariaDB (read back through the API) and on SQLite."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from sqlalchemy import case, func, select
 from muistot import migrate
 from muistot.db.engine import Database, create_engine
 from muistot.db.tables import comments, images, memories, site_information, sites
-from muistot.seed import PROFILES, seed_demo
 from muistot.settings import Settings
-from muistot.testing.servers import REDIS_SERVER, drop_redis_prefix
+from muistot_tooling.seed import PROFILES, seed_demo
+from muistot_tooling.testing.servers import REDIS_SERVER, drop_redis_prefix
 
 
 async def test_the_demo_looks_like_a_museums(data, test_settings):

@@ -20,8 +20,8 @@ from sqlalchemy import select, text
 from muistot.db.engine import create_engine
 from muistot.db.tables import memories
 from muistot.settings import Settings
-from muistot.testing.plugin import running
 from muistot_data.app import create_app
+from muistot_tooling.testing.plugin import running
 
 
 @asynccontextmanager

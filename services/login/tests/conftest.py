@@ -18,9 +18,9 @@ import pytest
 
 from muistot import jobs
 from muistot.settings import Settings
-from muistot.testing.plugin import running
 from muistot.worker import WorkerContext
 from muistot_login.app import create_app
+from muistot_tooling.testing.plugin import running
 
 
 def new_ip() -> str:
@@ -35,7 +35,7 @@ def from_ip(ip: str | None = None, **headers: str) -> dict[str, str]:
 
 def free_port_url(scheme: str, *, db: int = 0, path: str | None = None) -> str:
     """A URL of a server that is not running (a port nobody listens on)."""
-    from muistot.testing.smtp_sink import free_port
+    from muistot_tooling.testing.smtp_sink import free_port
 
     return f"{scheme}://127.0.0.1:{free_port()}{path if path is not None else f'/{db}'}"
 

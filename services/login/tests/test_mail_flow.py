@@ -14,7 +14,7 @@ from muistot.mail.delivery import Courier, backoff
 from muistot.mail.drivers import mailer_from_url
 from muistot.mail.outbox import RETRY, outbox_cipher
 from muistot.settings import Settings
-from muistot.testing.smtp_sink import SmtpSink
+from muistot_tooling.testing.smtp_sink import SmtpSink
 
 from .conftest import Mailbox, from_ip, link_in, new_email
 

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from muistot.db.tables import users
 from muistot.providers import OidcProvider
-from muistot.testing.oidc import ProviderProcess, TokenRelay
-from muistot.testing.plugin import CLOSED_MYSQL_URL
+from muistot_tooling.testing.oidc import ProviderProcess, TokenRelay
+from muistot_tooling.testing.plugin import CLOSED_MYSQL_URL
 
 from .conftest import free_port_url, from_ip
 

@@ -40,7 +40,7 @@ def is_live(users) -> Callable[[str], Awaitable[bool]]:
 def add_content(users) -> Callable[..., Awaitable[dict]]:
     """`await add_content(author, memories=2, comments_per_memory=1)` inserts a project with one site by the
     author, memories and comments by the author, straight into the tables; returns their ids."""
-    from muistot.testing.factories import insert_comment, insert_memory, insert_project, insert_site, unique
+    from muistot_tooling.testing.factories import insert_comment, insert_memory, insert_project, insert_site, unique
 
     async def create(author, *, memories_count: int = 2, comments_per_memory: int = 1, published: bool = True,
                      project_name: str | None = None) -> dict:

@@ -22,8 +22,8 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from muistot.app import readiness
 from muistot.content.urls import root_path
 from muistot.errors import ApiError, error_response
-from muistot.gateway.upstreams import service_urls
 from muistot.settings import SERVICES
+from muistot.upstreams import service_urls
 
 router = APIRouter(include_in_schema=False)
 
