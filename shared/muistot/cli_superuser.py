@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
-from muistot.accounts import create_user, find_by_email
+from muistot.accounts import create_user, user_by_email
 from muistot.db.engine import Database, create_engine, utcnow
 from muistot.db.tables import superusers
 from muistot.redis import RedisClients
+from muistot.roles import is_superuser
 from muistot.sessions import SessionStore
 from muistot.settings import Settings
 from muistot.validation import valid_email
@@ -30,19 +31,19 @@ async def set_superuser(settings: Settings, email: str, grant: bool) -> str:
     redis = RedisClients.from_settings(settings)
     try:
         async with db.connect() as conn:
-            row = await find_by_email(conn, email)
+            row = await user_by_email(conn, email)
         if row is None:
             if not grant:
                 raise SuperuserError(f"no user with the e-mail address {email}")
             user_id = await create_user(db, email, verified=True)
             async with db.connect() as conn:
-                row = await find_by_email(conn, email)
+                row = await user_by_email(conn, email)
         user_id = int(row["id"]) if row is not None else user_id
         async with db.transaction() as conn:
-            present = await conn.scalar(select(superusers.c.user_id).where(superusers.c.user_id == user_id))
-            if grant and present is None:
+            present = await is_superuser(conn, user_id)
+            if grant and not present:
                 await conn.execute(superusers.insert().values(user_id=user_id, created_at=utcnow()))
-            elif not grant and present is not None:
+            elif not grant and present:
                 await conn.execute(delete(superusers).where(superusers.c.user_id == user_id))
         sessions = SessionStore(redis.sessions, settings.redis_prefix, settings.session_idle_seconds,
                                 settings.session_max_seconds)

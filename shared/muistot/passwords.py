@@ -60,3 +60,9 @@ async def verify_password(password: str, stored: str | None, cost: int) -> bool:
 def same_secret(a: str, b: str) -> bool:
     """Constant-time comparison of two digests or codes."""
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+def usable_password(password_hash: str | None, confirmed: bool) -> bool:
+    """A password counts once its address was confirmed; an unconfirmed one (a registration nobody
+    confirmed, possibly by someone else: docs/sign-in.md) neither signs in nor has to be known to replace it."""
+    return password_hash is not None and bool(confirmed)

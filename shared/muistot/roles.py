@@ -48,11 +48,9 @@ async def standing(conn: AsyncConnection, user: Principal | None) -> Standing:
     return Standing(superuser=bool(row.superuser), staff=bool(row.staff))
 
 
-async def is_superuser(conn: AsyncConnection, user: Principal | None) -> bool:
-    if user is None:
-        return False
-    found = await conn.scalar(select(superusers.c.user_id).where(superusers.c.user_id == user.user_id))
-    return found is not None
+async def is_superuser(conn: AsyncConnection, user_id: int) -> bool:
+    """Live from the database: the flag in a session is only shown, never trusted."""
+    return bool(await conn.scalar(select(exists().where(superusers.c.user_id == user_id))))
 
 
 # The original's 403 for a caller without the `admin` session scope (api-auth-admin.md §3.3).
@@ -79,7 +77,7 @@ SUPERUSER_REQUIRED = "superuser required"
 
 
 async def require_superuser(conn: AsyncConnection, user: Principal) -> None:
-    if not await is_superuser(conn, user):
+    if not await is_superuser(conn, user.user_id):
         raise ApiError(403, "Not enough privileges", [SUPERUSER_REQUIRED])
 
 

@@ -22,7 +22,7 @@ async def staff_projects(conn: AsyncConnection, user: Principal, project: str | 
         chain = await load_chain(conn, user, project)
         chain.require(owner=False, min_role=Role.moderator)
         return [chain.project.id]
-    if await is_superuser(conn, user):
+    if await is_superuser(conn, user.user_id):
         return None
     rows = await conn.execute(union(
         select(project_admins.c.project_id).where(project_admins.c.user_id == user.user_id),

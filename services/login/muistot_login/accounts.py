@@ -8,9 +8,12 @@ import logging
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from muistot import identities
-from muistot_login import queries, usernames
+from muistot import accounts, identities
+from muistot.errors import ApiError
+from muistot.text import fold
+from muistot_login import links, usernames
 from muistot_login.oauth_flow import ProvenSignIn
+from muistot_login.queries.accounts import email_login_confirmed
 
 log = logging.getLogger("muistot.login")
 
@@ -18,11 +21,25 @@ log = logging.getLogger("muistot.login")
 async def new_account(request: Request, conn: AsyncConnection, *, email: str | None, how: str,
                       username: str | None = None) -> int:
     """A verified account under `username` (a generated one if none is given or it was taken meanwhile)."""
-    if username is None or await queries.username_taken(conn, username):
+    if username is None or await accounts.username_taken(conn, username):
         username = await usernames.unique_username(request)
-    user_id = await queries.insert_user(conn, username=username, email=email, verified=True)
+    user_id = await accounts.insert_user(conn, username=username, email=email, verified=True)
     log.info("account %s created by %s", user_id, how)
     return user_id
+
+
+async def account_for_link(request: Request, conn: AsyncConnection, link: links.Link) -> int:
+    """The account a valid e-mail link signs into, created now for a pending signup; 404 for a void link."""
+    if link.user_id is not None:
+        row = await accounts.user_by_id(conn, link.user_id)
+        # The link was mailed to the address the account had then; if it moved since, it is void.
+        if row is None or row["email_key"] is None or row["email_key"] != fold(link.email):
+            raise ApiError(404, "Not found")
+        return int(row["id"])
+    existing = await accounts.user_by_email(conn, link.email)
+    if existing is not None:  # the address got an account meanwhile (another link, a registration)
+        return int(existing["id"])
+    return await new_account(request, conn, email=link.email, username=link.username, how="e-mail login")
 
 
 async def account_for_identity(request: Request, conn: AsyncConnection, proven: ProvenSignIn) -> int:
@@ -38,11 +55,11 @@ async def account_for_identity(request: Request, conn: AsyncConnection, proven: 
         await identities.signed_in_with(conn, proven.issuer, proven.subject)
         return user_id
     verified_email = proven.email if proven.email_verified else None
-    existing = await queries.user_by_email(conn, verified_email) if verified_email else None
+    existing = await accounts.user_by_email(conn, verified_email) if verified_email else None
     if existing is not None:
         user_id = int(existing["id"])
         # The provider proved the address, as an exchanged e-mail link would: the same consequences.
-        await queries.email_login_confirmed(conn, user_id)
+        await email_login_confirmed(conn, user_id)
         log.info("identity at %s linked to account %s by its verified address", proven.provider, user_id)
     else:
         user_id = await new_account(request, conn, email=verified_email, how=f"sign-in with {proven.provider}")

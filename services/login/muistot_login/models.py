@@ -1,4 +1,4 @@
-"""Request and answer bodies of the login flows (spec/api-auth-admin.md §1.6, §1.7, §1.10)."""
+"""Request and answer bodies of the login flows (docs/sign-in.md)."""
 
 from __future__ import annotations
 

@@ -11,11 +11,12 @@ import logging
 import httpx
 from fastapi import Request
 
+from muistot.accounts import username_taken
 from muistot.errors import ApiError
 from muistot.names import generate_username
 from muistot.settings import Settings
 from muistot.validation import is_valid_username
-from muistot_login import links, queries
+from muistot_login import links
 
 log = logging.getLogger("muistot.login.names")
 ATTEMPTS = 10
@@ -50,7 +51,7 @@ async def unique_username(request: Request) -> str:
     for _ in range(ATTEMPTS):
         name = await candidate(state.settings)
         async with state.db.connect() as conn:
-            if await queries.username_taken(conn, name):
+            if await username_taken(conn, name):
                 continue
         if not await links.name_reserved(state.redis, name):
             return name

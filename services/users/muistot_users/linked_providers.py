@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot import identities
 from muistot.errors import ApiError
+from muistot.passwords import usable_password
 from muistot.settings import Settings
-from muistot_users.profile import load_account, usable_password
+from muistot_users.queries.profile import load_account
 
 
 def shown(settings: Settings, linked: list[identities.Identity]) -> list[dict[str, Any]]:

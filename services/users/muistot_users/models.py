@@ -1,4 +1,4 @@
-"""Bodies and answers of the `/me` endpoints (spec/api-auth-admin.md §4)."""
+"""Bodies and answers of the `/me` endpoints (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ class PasswordChange(Body):
 
 
 class EmailChange(Body):
-    """Optional `POST /me/email` body: the current password, instead of a recent sign-in (§11.4)."""
+    """Optional `POST /me/email` body: the current password, instead of a recent sign-in (`muistot_users.step_up`)."""
 
     model_config = ConfigDict(extra="ignore")
 

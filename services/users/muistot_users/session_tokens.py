@@ -24,5 +24,5 @@ async def replace_session(request: Request, user: Principal, *, username: str, s
 
 
 def login_response(token: str) -> Response:
-    """200, empty body, `Authorization: bearer <token>` (spec §1.2: the scheme in lower case)."""
+    """200, empty body, `Authorization: bearer <token>` (docs/api.md: the scheme in lower case)."""
     return Response(status_code=200, headers={"Authorization": f"bearer {token}"})

@@ -1,4 +1,4 @@
-"""Proof beyond the session for sensitive changes (spec/api-auth-admin.md §11.4).
+"""Proof beyond the session for sensitive changes (CHANGELOG.md, docs/sign-in.md).
 
 A stolen session must not become a permanent takeover. So the password changes only with the current
 one, and a first password or a new e-mail address needs either the current password or a recent
@@ -14,9 +14,8 @@ from fastapi import Request
 
 from muistot.errors import ApiError
 from muistot.identity import Principal
-from muistot.passwords import verify_password
+from muistot.passwords import usable_password, verify_password
 from muistot_users import limits
-from muistot_users.profile import usable_password
 
 RECENT_SIGN_IN_REQUIRED = "Recent sign-in required"
 

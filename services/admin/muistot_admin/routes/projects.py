@@ -86,7 +86,7 @@ async def create_project(request: Request, body: NewProject, user: MaybeUser) ->
     state = request.app.state
     storage = storage_of(state)
     async with image_uploads(storage, state.settings) as uploads, state.db.transaction() as conn:
-        superuser = await is_superuser(conn, caller)
+        superuser = await is_superuser(conn, caller.user_id)
         if not superuser and not state.settings.any_user_creates_projects:
             # Says what is needed: the original's scope message named an admin scope that does not suffice.
             raise ApiError(403, "Not enough privileges", [SUPERUSER_REQUIRED])

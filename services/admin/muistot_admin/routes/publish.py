@@ -86,7 +86,7 @@ async def publish_order(request: Request, order: Order, user: MaybeUser) -> Resp
         try:
             project = await load_order_chain(conn, caller, {"project": order.project})
         except ApiError:
-            if not await is_superuser(conn, caller):
+            if not await is_superuser(conn, caller.user_id):
                 raise refused from None
             raise
         if project.viewer.role < needed_role(order.type):

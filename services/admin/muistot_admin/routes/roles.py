@@ -12,16 +12,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot import audit
+from muistot.accounts import user_by_username
 from muistot.auth import MaybeUser, signed_in
 from muistot.content import generations
 from muistot.content.ids import ProjectPath
 from muistot.content.urls import location
 from muistot.db.engine import utcnow
-from muistot.db.tables import project_admins, project_moderators, users
+from muistot.db.tables import project_admins, project_moderators
 from muistot.errors import ApiError
 from muistot.openapi import errors
 from muistot.roles import Role
-from muistot.text import fold
 from muistot_admin.params import Username
 from muistot_admin.targets import load_managed_chain
 
@@ -38,11 +38,10 @@ ROLE_TABLES: dict[str, tuple[Table, str]] = {
 
 async def find_user(conn: AsyncConnection, username: str) -> tuple[int, str]:
     """(id, username as stored) or 404 "User not found"."""
-    row = (await conn.execute(select(users.c.id, users.c.username)
-                              .where(users.c.username_key == fold(username)))).first()
+    row = await user_by_username(conn, username)
     if row is None:
         raise ApiError(404, "User not found")
-    return int(row.id), str(row.username)
+    return int(row["id"]), str(row["username"])
 
 
 async def _change_role(request: Request, project: str, username: str, user: MaybeUser, role: str,

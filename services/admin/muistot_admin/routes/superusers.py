@@ -17,7 +17,7 @@ from muistot.db.engine import utcnow
 from muistot.db.tables import superusers, users
 from muistot.errors import ApiError
 from muistot.openapi import errors
-from muistot.roles import require_superuser
+from muistot.roles import is_superuser, require_superuser
 from muistot_admin.params import Username
 from muistot_admin.routes.roles import find_user
 
@@ -43,7 +43,7 @@ async def add_superuser(request: Request, username: Username, user: MaybeUser) -
     async with state.db.transaction() as conn:
         await require_superuser(conn, caller)
         user_id, stored_name = await find_user(conn, username)
-        if await conn.scalar(select(superusers.c.user_id).where(superusers.c.user_id == user_id)) is not None:
+        if await is_superuser(conn, user_id):
             raise ApiError(409, "User is already a superuser")
         try:
             await conn.execute(superusers.insert().values(user_id=user_id, created_at=utcnow()))

@@ -1,4 +1,4 @@
-"""E-mail link login: `POST /auth/email` and `POST /auth/email/exchange` (spec/api-auth-admin.md §1.3–§1.5).
+"""E-mail link login: `POST /auth/email` and `POST /auth/email/exchange` (docs/sign-in.md).
 
 Known and unknown addresses get the same 204 and a mail; an unknown one gets its account only
 when its first link is exchanged (see `muistot_login.links`), so flooding creates no rows.
@@ -11,17 +11,17 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from muistot.accounts import user_by_email, user_by_username
 from muistot.auth import MaybeUser
 from muistot.content.language import requested_write_language
 from muistot.errors import ApiError
 from muistot.mail import enqueue
 from muistot.mail.templates import login_mail
 from muistot.openapi import MAIL_LANGUAGE, errors, signed_in_response
-from muistot.text import fold
 from muistot.validation import EmailAddress, PlainText
-from muistot_login import accounts, limits, links, queries, usernames
+from muistot_login import accounts, limits, links, usernames
+from muistot_login.queries.accounts import email_login_confirmed
 from muistot_login.signin import session_response
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -61,9 +61,9 @@ async def request_login_link(request: Request, user: MaybeUser,
     state = request.app.state
     await limits.limiter(request).hit(*limits.mail_requests(request, email))
     async with state.db.connect() as conn:
-        row = await queries.user_by_email(conn, email)
+        row = await user_by_email(conn, email)
     # A name is looked up and picked for known addresses too (asking MUISTOT_NAMEGEN_URL, if set), so a known
-    # address is not answered measurably faster than a new one (§11.6 enumeration by timing).
+    # address is not answered measurably faster than a new one (enumeration by timing).
     reserved = await links.reserved_name(state.redis, email)
     fresh = await usernames.unique_username(request)
     if row is not None:
@@ -90,7 +90,7 @@ async def exchange_login_link(request: Request, user_: MaybeUser,
         # The original decoded `user` once more; `%` is not a username character, so this only helps.
         name = unquote(user)
         async with state.db.connect() as conn:
-            row = await queries.user_by_username(conn, name)
+            row = await user_by_username(conn, name)
         key = links.account_key(state.redis, int(row["id"])) if row else links.pending_key(state.redis, name)
         link = await links.load(state.redis, key)
         if link is None:
@@ -99,22 +99,9 @@ async def exchange_login_link(request: Request, user_: MaybeUser,
         if not link.matches(token):
             raise attempt.failure(ApiError(404, NOT_FOUND))
         async with state.db.transaction() as conn:
-            user_id = await _account_for(request, conn, link)
-            await queries.email_login_confirmed(conn, user_id)
+            user_id = await accounts.account_for_link(request, conn, link)
+            await email_login_confirmed(conn, user_id)
             if not await links.consume(state.redis, link):
                 raise ApiError(404, NOT_FOUND)  # used (or replaced) meanwhile: roll everything back
             return await session_response(request, conn, user_id)
 
-
-async def _account_for(request: Request, conn: AsyncConnection, link: links.Link) -> int:
-    """The account a valid link signs into, created now for a pending signup."""
-    if link.user_id is not None:
-        row = await queries.user_by_id(conn, link.user_id)
-        # The link was mailed to the address the account had then; if it moved since, it is void.
-        if row is None or row["email_key"] is None or row["email_key"] != fold(link.email):
-            raise ApiError(404, NOT_FOUND)
-        return int(row["id"])
-    existing = await queries.user_by_email(conn, link.email)
-    if existing is not None:  # the address got an account meanwhile (another link, a registration)
-        return int(existing["id"])
-    return await accounts.new_account(request, conn, email=link.email, username=link.username, how="e-mail login")

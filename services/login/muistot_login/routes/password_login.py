@@ -1,4 +1,4 @@
-"""Password login, registration and its confirmation (spec/api-auth-admin.md §1.6–§1.8, §11 fixes).
+"""Password login, registration and its confirmation (docs/sign-in.md).
 
 - A password chosen at registration counts only once the registration code mailed to the address
   comes back (`users.password_confirmed`); an e-mail login on the account first wipes it (pre-hijack).
@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
 from datetime import timedelta
@@ -23,13 +22,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from muistot.accounts import insert_user, user_by_email, user_by_username, username_taken
 from muistot.auth import MaybeUser
 from muistot.content.language import requested_write_language
-from muistot.db.engine import utcnow
-from muistot.db.tables import login_verifiers
 from muistot.errors import ApiError
 from muistot.mail import enqueue
 from muistot.mail.templates import register_mail
@@ -37,19 +34,16 @@ from muistot.openapi import MAIL_LANGUAGE, errors, signed_in_response
 from muistot.passwords import hash_password, policy_error, same_secret, verify_password
 from muistot.text import fold
 from muistot.validation import PlainText
-from muistot_login import limits, links, queries
+from muistot_login import limits, links
 from muistot_login.models import PasswordLogin, Registration
+from muistot_login.queries import registration_codes
+from muistot_login.queries.accounts import registration_confirmed
 from muistot_login.routes.email_login import refuse_signed_in, send_login_link
 from muistot_login.signin import session_response
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 CODE_LIFETIME = timedelta(minutes=10)
-
-
-def code_digest(user_id: int, code: str) -> str:
-    # Salted with the account, so equal codes of two accounts never collide in the unique column.
-    return hashlib.sha256(f"{queries.REGISTER}:{user_id}:{code}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @router.post("/password", status_code=200, response_class=Response,
@@ -62,9 +56,9 @@ async def password_login(request: Request, user: MaybeUser, body: PasswordLogin)
     async with limiter.attempt(limits.failed_attempts(request)) as attempt:
         async with state.db.connect() as conn:
             if body.username is not None:
-                row = await queries.user_by_username(conn, body.username)
+                row = await user_by_username(conn, body.username)
             else:
-                row = await queries.user_by_email(conn, str(body.email))
+                row = await user_by_email(conn, str(body.email))
         # Failures count per account (or per identifier when there is none: both look the same) and client.
         account = f"user:{row['id']}" if row is not None else f"id:{fold(body.username or str(body.email))}"
         failures = limits.password_failures(request, account)
@@ -87,7 +81,7 @@ async def password_login(request: Request, user: MaybeUser, body: PasswordLogin)
 async def register(request: Request, user: MaybeUser, body: Registration) -> Response:
     state = request.app.state
     problem = policy_error(body.password, state.settings.password_min_length)
-    if problem:  # validation: answered before "Already signed-in", like every other 422 (§1.3)
+    if problem:  # validation: answered before "Already signed-in", like every other 422 (docs/api.md, Errors)
         raise RequestValidationError([{"loc": ("body", "password"), "msg": problem, "type": "value_error"}])
     refuse_signed_in(user)
     await limits.limiter(request).hit(*limits.mail_requests(request, body.email))
@@ -108,7 +102,7 @@ async def register(request: Request, user: MaybeUser, body: Registration) -> Res
 async def _username_unavailable(request: Request, username: str) -> bool:
     state = request.app.state
     async with state.db.connect() as conn:
-        if await queries.username_taken(conn, username):
+        if await username_taken(conn, username):
             return True
     return await links.name_reserved(state.redis, username)
 
@@ -116,19 +110,16 @@ async def _username_unavailable(request: Request, username: str) -> bool:
 async def _register(request: Request, body: Registration, password_hash: str) -> None:
     state = request.app.state
     async with state.db.transaction() as conn:
-        existing = await queries.user_by_email(conn, body.email)
+        existing = await user_by_email(conn, body.email)
         if existing is not None:
             await send_login_link(request, user_id=int(existing["id"]), username=str(existing["username"]),
                                   email=str(existing["email"]), verified=bool(existing["verified"]),
                                   kind="account-exists")
             return
-        user_id = await queries.insert_user(conn, username=body.username, email=body.email, verified=False,
-                                            password_hash=password_hash)
+        user_id = await insert_user(conn, username=body.username, email=body.email, verified=False,
+                                    password_hash=password_hash)
         code = f"{secrets.randbelow(1_000_000):06d}"
-        expires = utcnow() + CODE_LIFETIME
-        await conn.execute(login_verifiers.insert().values(
-            user_id=user_id, purpose=queries.REGISTER, digest=code_digest(user_id, code), expires_at=expires,
-            created_at=utcnow()))
+        await registration_codes.store_code(conn, user_id, code, CODE_LIFETIME)
         # Queued before the commit: if Redis fails, the registration is rolled back with a 503.
         await enqueue(state.redis, register_mail(
             to=body.email, user=body.username, code=code, lang=requested_write_language(request, state.settings),
@@ -149,18 +140,16 @@ async def confirm_registration(request: Request, user_: MaybeUser,
         if row is None or verifier is None:
             raise attempt.failure(ApiError(404, "Not Found"))
         await attempt.count(limits.wrong_guesses(request, f"register:{verifier['id']}"))
-        if not same_secret(verifier["digest"], code_digest(int(row["id"]), token.strip())):
+        if not same_secret(verifier["digest"], registration_codes.code_digest(int(row["id"]), token.strip())):
             # Counted in its own transaction, so the 404 does not roll it back. At the limit the code is
             # dead but its row stays, so the unconfirmed account is still purged (`muistot.jobs`).
             async with state.db.transaction() as conn:
-                await conn.execute(update(login_verifiers).where(login_verifiers.c.id == verifier["id"])
-                                   .values(attempts=login_verifiers.c.attempts + 1))
+                await registration_codes.count_wrong_guess(conn, int(verifier["id"]))
             raise attempt.failure(ApiError(404, "Not Found"))
         async with state.db.transaction() as conn:
-            used = await conn.execute(delete(login_verifiers).where(login_verifiers.c.id == verifier["id"]))
-            if used.rowcount != 1:
+            if not await registration_codes.use_up(conn, int(verifier["id"])):
                 raise ApiError(404, "Not Found")  # confirmed by a concurrent request
-            await queries.registration_confirmed(conn, int(row["id"]))
+            await registration_confirmed(conn, int(row["id"]))
             return await session_response(request, conn, int(row["id"]))
 
 
@@ -168,13 +157,8 @@ async def _live_code(request: Request, username: str) -> tuple[Any, Any]:
     """The account and its newest registration code that is neither expired nor guessed to death."""
     state = request.app.state
     async with state.db.connect() as conn:
-        row = await queries.user_by_username(conn, username)
+        row = await user_by_username(conn, username)
         if row is None:
             return None, None
-        verifier = (await conn.execute(
-            select(login_verifiers).where(login_verifiers.c.user_id == row["id"],
-                                          login_verifiers.c.purpose == queries.REGISTER,
-                                          login_verifiers.c.expires_at > utcnow(),
-                                          login_verifiers.c.attempts < state.settings.login_code_max_guesses)
-            .order_by(login_verifiers.c.id.desc()).limit(1))).mappings().first()
+        verifier = await registration_codes.live_code(conn, int(row["id"]), state.settings.login_code_max_guesses)
     return row, verifier

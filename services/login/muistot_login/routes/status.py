@@ -1,4 +1,4 @@
-"""`GET /auth/status` of the contract (spec/api-auth-admin.md §1.9); `GET /auth/oauth` is in `routes.oauth`."""
+"""`GET /auth/status` of the contract (docs/api.md); `GET /auth/oauth` is in `routes.oauth`."""
 
 from __future__ import annotations
 

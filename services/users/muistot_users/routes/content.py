@@ -8,17 +8,15 @@ from fastapi import APIRouter, Request
 
 from muistot.auth import MaybeUser, signed_in
 from muistot.openapi import errors
-from muistot.pagination import PageParams, PageRequest, keyset, paged
-from muistot_users.own_content import LISTS
+from muistot.pagination import PageParams, PageRequest
+from muistot_users.queries import own_content
 
 router = APIRouter(prefix="/me", tags=["own content"])
 
 
 async def _page(request: Request, user_id: int, name: str, page: PageRequest) -> dict[str, Any]:
-    build_query, key, item = LISTS[name]
     async with request.app.state.db.connect() as conn:
-        rows = (await conn.execute(keyset(build_query(user_id), [key], page))).mappings().all()
-    return paged(rows, page, key=lambda row: (row["id"],), item=item)
+        return await own_content.page(conn, name, user_id, page)
 
 
 @router.get("/projects", responses=errors(401))

@@ -1,10 +1,10 @@
 """`POST /me/email?email=` and `POST /me/email/confirm?token=`: change the address only with proof of it.
 
-The original changed the address at once (spec/api-auth-admin.md §4.3, §11.2). Now a request mails a
+The original changed the address at once (CHANGELOG.md). Now a request mails a
 confirmation link to the new address and a notice to the old one; the address changes when the link's
 token comes back through `/me/email/confirm`, from a session of the same account.
 
-Enumeration (§11.6): the request answers the same whether or not the new address belongs to another
+Enumeration: the request answers the same whether or not the new address belongs to another
 account; in that case the address's owner is told instead of getting a link. "Email in use" (409)
 comes from the confirm step, which only the owner of the mailbox can reach.
 """
@@ -15,22 +15,21 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from muistot.accounts import is_superuser
+from muistot.accounts import user_by_email
 from muistot.auth import MaybeUser, signed_in
 from muistot.content.language import requested_write_language
-from muistot.db.engine import utcnow
-from muistot.db.tables import users
 from muistot.errors import ApiError
 from muistot.mail import enqueue
 from muistot.openapi import MAIL_LANGUAGE, errors
+from muistot.roles import is_superuser
 from muistot.text import fold
 from muistot.validation import EmailAddress, PlainText
-from muistot_users import limits, mails, one_time_secrets
+from muistot_users import limits, mails
 from muistot_users.models import EmailChange
-from muistot_users.profile import load_account
+from muistot_users.queries import one_time_secrets
+from muistot_users.queries.profile import change_email, load_account
 from muistot_users.session_tokens import login_response, replace_session
 from muistot_users.step_up import require_step_up
 
@@ -54,7 +53,7 @@ async def request_email_change(request: Request, maybe_user: MaybeUser,
                                body: EmailChange | None = None) -> Response:
     """Mail a confirmation link to `email` and a notice to the current address; nothing changes yet.
 
-    Needs a recent sign-in, or the current password in the body (§11.4): a stolen session alone cannot
+    Needs a recent sign-in, or the current password in the body (`muistot_users.step_up`): a stolen session alone cannot
     move the account to another mailbox."""
     user = signed_in(maybe_user)
     state = request.app.state
@@ -62,7 +61,7 @@ async def request_email_change(request: Request, maybe_user: MaybeUser,
         account = await load_account(conn, user.user_id)
         if account["email"] is not None and account["email_key"] == fold(email):
             return Response(status_code=304)
-        owner = (await conn.execute(select(users.c.id, users.c.lang).where(users.c.email_key == fold(email)))).first()
+        owner = await user_by_email(conn, email)
         superuser = await is_superuser(conn, user.user_id)
     await require_step_up(request, user, account, body.current_password if body is not None else None)
     await limits.limiter(request).hit((limits.MAIL_PER_USER, str(user.user_id)),
@@ -71,7 +70,7 @@ async def request_email_change(request: Request, maybe_user: MaybeUser,
     lang = requested_write_language(request, state.settings)
     async with state.db.transaction() as conn:
         # Stored whoever owns the address, so the answer takes the same work and `/me/export` shows the same
-        # pending request either way (§11.6); a link for someone else's address is never mailed, so it is dead.
+        # pending request either way (no enumeration); a link for someone else's address is never mailed, so it is dead.
         token = one_time_secrets.new_link_token()
         await one_time_secrets.issue(conn, user.user_id, one_time_secrets.EMAIL_CHANGE, token,
                                      lifetime=dt.timedelta(hours=LINK_LIFETIME_HOURS), payload=email)
@@ -79,7 +78,7 @@ async def request_email_change(request: Request, maybe_user: MaybeUser,
             message = mails.email_change_link(email, account["username"], _link(request, token), LINK_LIFETIME_HOURS,
                                               lang)
         else:  # the address's owner did not ask for this: their own language, not the requester's
-            message = mails.email_in_use_notice(email, owner.lang or state.settings.default_language)
+            message = mails.email_in_use_notice(email, owner["lang"] or state.settings.default_language)
         # Queued before the commit: if Redis is down, the request fails whole (503) and no link exists.
         await enqueue(state.redis, message, state.settings)
         if account["email"]:
@@ -107,13 +106,10 @@ async def confirm_email_change(request: Request, maybe_user: MaybeUser,
             found = await one_time_secrets.redeem(conn, user.user_id, one_time_secrets.EMAIL_CHANGE, token)
             if found is not None:
                 email = str(found["payload"])
-                taken = await conn.scalar(select(users.c.id).where(users.c.email_key == fold(email),
-                                                                    users.c.id != user.user_id))
-                if taken is not None:
+                if await user_by_email(conn, email, other_than=user.user_id) is not None:
                     conflict = True  # the link is used up either way
                 else:
-                    await conn.execute(users.update().where(users.c.id == user.user_id).values(
-                        email=email, email_key=fold(email), verified=True, modified_at=utcnow()))
+                    await change_email(conn, user.user_id, email)
                     # The sign-in address changed: other devices sign in again (rolled back if Redis is down).
                     await state.sessions.revoke_all(user.user_id, except_id=user.session_id)
     except IntegrityError:

@@ -1,4 +1,4 @@
-"""`PUT /me/password`: set or change the password (spec/api-auth-admin.md §4.4, with §11.4 fixed).
+"""`PUT /me/password`: set or change the password (docs/api.md).
 
 Changing an existing password needs the current one (`current_password` in the JSON body); a first
 password needs a recent sign-in (`muistot_users.step_up`). The new
@@ -14,14 +14,12 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from muistot.auth import MaybeUser, signed_in
-from muistot.db.engine import utcnow
-from muistot.db.tables import users
 from muistot.errors import ApiError
 from muistot.openapi import errors
-from muistot.passwords import hash_password, policy_error
+from muistot.passwords import hash_password, policy_error, usable_password
 from muistot.validation import PlainText
 from muistot_users.models import PasswordChange
-from muistot_users.profile import load_account, usable_password
+from muistot_users.queries.profile import load_account, replace_password
 from muistot_users.step_up import check_current_password, require_recent_sign_in
 
 router = APIRouter(prefix="/me", tags=["me"])
@@ -61,15 +59,12 @@ async def set_password(request: Request, maybe_user: MaybeUser,
     if usable_password(account["password_hash"], account["password_confirmed"]):
         await check_current_password(request, user, account["password_hash"],
                                      body.current_password if body is not None else None)
-    else:  # a first password opens password sign-in: only right after a sign-in (§11.4)
+    else:  # a first password opens password sign-in: only right after a sign-in (docs/api.md)
         require_recent_sign_in(request, user, has_password=False)
     hashed = await hash_password(value, settings.bcrypt_cost)
-    stored = account["password_hash"]
-    unchanged = users.c.password_hash.is_(None) if stored is None else users.c.password_hash == stored
     async with request.app.state.db.transaction() as conn:
-        result = await conn.execute(users.update().where(users.c.id == user.user_id, unchanged).values(
-            password_hash=hashed, password_confirmed=True, modified_at=utcnow()))
-        if result.rowcount != 1:  # changed by another request since the current password was checked
+        if not await replace_password(conn, user.user_id, stored=account["password_hash"], new_hash=hashed):
+            # changed by another request since the current password was checked
             raise ApiError(409, "Password changed meanwhile")
         # Ended before the commit: if Redis is down the password stays as it was (503).
         await request.app.state.sessions.revoke_all(user.user_id, except_id=user.session_id)

@@ -23,13 +23,15 @@ from muistot.content.language import requested_write_language
 from muistot.errors import ApiError
 from muistot.mail import enqueue
 from muistot.openapi import MAIL_LANGUAGE, errors
+from muistot.passwords import usable_password
 from muistot.text import fold
 from muistot.validation import PlainText
-from muistot_users import limits, mails, one_time_secrets
-from muistot_users.account_deletion import affected_projects, delete_account
-from muistot_users.export import build_export
+from muistot_users import limits, mails
 from muistot_users.models import AccountDeletion
-from muistot_users.profile import load_account, usable_password
+from muistot_users.queries import one_time_secrets
+from muistot_users.queries.account_deletion import affected_projects, delete_account
+from muistot_users.queries.export import build_export
+from muistot_users.queries.profile import load_account
 from muistot_users.step_up import check_current_password, require_recent_sign_in
 
 router = APIRouter(prefix="/me", tags=["privacy"])

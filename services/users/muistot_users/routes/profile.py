@@ -1,4 +1,4 @@
-"""`GET /me` and `PATCH /me`: the profile (spec/api-auth-admin.md §4.1–4.2)."""
+"""`GET /me` and `PATCH /me`: the profile (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from muistot.encoding import json_bytes
 from muistot.openapi import errors
 from muistot_users import linked_providers
 from muistot_users.models import PatchUser, UserData
-from muistot_users.profile import load_account, load_profile, patch_personal_data
+from muistot_users.queries.profile import load_account, load_profile, patch_personal_data
 
 router = APIRouter(prefix="/me", tags=["me"])
 

@@ -1,4 +1,4 @@
-"""Sessions of the signed-in person: sign out here or everywhere, list them, end one (spec §2.6, §4)."""
+"""Sessions of the signed-in person: sign out here or everywhere, list them, end one (docs/sign-in.md)."""
 
 from __future__ import annotations
 

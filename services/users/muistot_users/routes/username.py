@@ -1,4 +1,4 @@
-"""`POST /me/username?username=`: rename the account (spec/api-auth-admin.md §4.3, fixed)."""
+"""`POST /me/username?username=`: rename the account (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,15 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from muistot.accounts import is_superuser
+from muistot.accounts import user_by_username
 from muistot.auth import MaybeUser, signed_in
-from muistot.db.engine import utcnow
-from muistot.db.tables import users
 from muistot.errors import ApiError
 from muistot.openapi import errors
-from muistot.text import fold
+from muistot.roles import is_superuser
 from muistot.validation import Username
-from muistot_users.profile import load_account
+from muistot_users.queries.profile import load_account, rename
 from muistot_users.session_tokens import login_response, replace_session
 
 router = APIRouter(prefix="/me", tags=["me"])
@@ -40,12 +37,9 @@ async def change_username(request: Request, maybe_user: MaybeUser,
             account = await load_account(conn, user.user_id, for_update=True)
             if account["username"] == username:
                 return Response(status_code=304)
-            taken = await conn.scalar(select(users.c.id).where(users.c.username_key == fold(username),
-                                                                users.c.id != user.user_id))
-            if taken is not None:
+            if await user_by_username(conn, username, other_than=user.user_id) is not None:
                 raise ApiError(409, "Username in use")
-            await conn.execute(users.update().where(users.c.id == user.user_id).values(
-                username=username, username_key=fold(username), modified_at=utcnow()))
+            await rename(conn, user.user_id, username)
             superuser = await is_superuser(conn, user.user_id)
             # Rewrite the sessions before the commit: if Redis is down the rename is rolled back (503).
             await store.update_user(user.user_id, username=username)

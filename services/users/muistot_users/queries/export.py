@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from muistot import identities
 from muistot.db.engine import utcnow
 from muistot.db.tables import audit_log, images, memories, projects, reports, sites, superusers, user_personal_data
+from muistot.passwords import usable_password
 from muistot.sessions import SessionInfo
 from muistot.times import from_timestamp, with_utc_times
-from muistot_users import one_time_secrets, own_content
-from muistot_users.profile import PERSONAL_FIELDS, load_account, usable_password
+from muistot_users.queries import one_time_secrets, own_content
+from muistot_users.queries.profile import PERSONAL_FIELDS, load_account
 
 
 async def _all(conn: AsyncConnection, query: Any) -> list[dict[str, Any]]:

@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from muistot.content.states import is_published, waiting_approval
 from muistot.db.tables import (
-    ReviewState,
     comments,
     images,
     memories,
@@ -23,6 +24,7 @@ from muistot.db.tables import (
     site_information,
     sites,
 )
+from muistot.pagination import PageRequest, keyset, paged
 from muistot.times import rfc3339
 
 
@@ -31,8 +33,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _review(state: str) -> dict[str, Any]:
-    return {"state": state, "published": state == ReviewState.published,
-            "waiting_approval": state != ReviewState.published}
+    return {"state": state, "published": is_published(state), "waiting_approval": waiting_approval(state)}
 
 
 def _without_nulls(item: dict[str, Any]) -> dict[str, Any]:
@@ -117,3 +118,10 @@ LISTS = {
     "memories": (memories_query, memories.c.id, memory_item),
     "comments": (comments_query, comments.c.id, comment_item),
 }
+
+
+async def page(conn: AsyncConnection, name: str, user_id: int, request: PageRequest) -> dict[str, Any]:
+    """One page of one of the lists, keyset-paged by id."""
+    build_query, key, item = LISTS[name]
+    rows = (await conn.execute(keyset(build_query(user_id), [key], request))).mappings().all()
+    return paged(rows, request, key=lambda row: (row["id"],), item=item)

@@ -1,7 +1,7 @@
 """Deleting an account (GDPR art. 17).
 
 Rule: what the person wrote stays, anonymised. Their memories and comments are kept with no author
-(`user_id` NULL), like the original kept memories (spec/api-data.md §16); comments are kept the same
+(`user_id` NULL), like the original kept memories (CHANGELOG.md); comments are kept the same
 way instead of being deleted, so replies in a discussion keep their context. Sites they created and
 images they uploaded lose their creator/uploader. Everything else about them goes: the user row,
 personal data, roles, reports they filed, pending one-time secrets and linked sign-in providers

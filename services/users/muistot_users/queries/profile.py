@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from muistot.db.engine import utcnow
 from muistot.db.tables import user_personal_data, users
 from muistot.errors import ApiError
+from muistot.passwords import usable_password
+from muistot.text import fold
 
 PERSONAL_FIELDS = ("first_name", "last_name", "country", "city", "birth_date")
 
@@ -40,12 +42,6 @@ async def load_profile(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
     return profile
 
 
-def usable_password(password_hash: str | None, confirmed: bool) -> bool:
-    """A password counts once its address was confirmed; an unconfirmed one (a registration nobody
-    confirmed, possibly by someone else: §11.1) neither signs in nor has to be known to replace it."""
-    return password_hash is not None and bool(confirmed)
-
-
 async def patch_personal_data(conn: AsyncConnection, user_id: int, changes: dict[str, Any]) -> None:
     """Merge `changes` into the personal-data row, creating it on first use."""
     values = {**changes, "modified_at": utcnow()}
@@ -55,3 +51,22 @@ async def patch_personal_data(conn: AsyncConnection, user_id: int, changes: dict
         await conn.execute(user_personal_data.insert().values(user_id=user_id, **values))
     else:
         await conn.execute(user_personal_data.update().where(user_personal_data.c.user_id == user_id).values(**values))
+
+
+async def rename(conn: AsyncConnection, user_id: int, username: str) -> None:
+    await conn.execute(users.update().where(users.c.id == user_id).values(
+        username=username, username_key=fold(username), modified_at=utcnow()))
+
+
+async def change_email(conn: AsyncConnection, user_id: int, email: str) -> None:
+    """The address is proven (its link came back), so the account is verified too."""
+    await conn.execute(users.update().where(users.c.id == user_id).values(
+        email=email, email_key=fold(email), verified=True, modified_at=utcnow()))
+
+
+async def replace_password(conn: AsyncConnection, user_id: int, *, stored: str | None, new_hash: str) -> bool:
+    """Set the password unless it changed since `stored` was read; False when it did."""
+    unchanged = users.c.password_hash.is_(None) if stored is None else users.c.password_hash == stored
+    result = await conn.execute(users.update().where(users.c.id == user_id, unchanged).values(
+        password_hash=new_hash, password_confirmed=True, modified_at=utcnow()))
+    return bool(result.rowcount == 1)
