@@ -104,7 +104,7 @@ class PasswordChange(Body):
 
 
 class EmailChange(Body):
-    """Optional `POST /me/email` body: the current password, instead of a recent sign-in (`muistot_users.step_up`)."""
+    """Optional `POST /me/email` body: the current password, instead of a recent sign-in."""
 
     model_config = ConfigDict(extra="ignore")
 

@@ -53,7 +53,7 @@ async def request_email_change(request: Request, maybe_user: MaybeUser,
                                body: EmailChange | None = None) -> Response:
     """Mail a confirmation link to `email` and a notice to the current address; nothing changes yet.
 
-    Needs a recent sign-in, or the current password in the body (`muistot_users.step_up`): a stolen session alone cannot
+    Needs a recent sign-in, or the current password in the body: a stolen session alone cannot
     move the account to another mailbox."""
     user = signed_in(maybe_user)
     state = request.app.state
