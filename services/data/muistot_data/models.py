@@ -21,6 +21,14 @@ class Output(BaseModel):
     def to_json(self) -> bytes:
         return json_bytes(self)
 
+    def languages(self) -> list[str]:
+        """The languages of the localised texts (`info`) in this body, each once, first seen first."""
+        return []
+
+
+def languages_of(items: list[Project] | list[Site]) -> list[str]:
+    return list(dict.fromkeys(item.info.lang for item in items))
+
 
 class Info(Output):
     lang: str
@@ -72,6 +80,9 @@ class Project(Output):
     auto_publish: bool
     sites_count: int
 
+    def languages(self) -> list[str]:
+        return [self.info.lang]
+
 
 class Comment(Output):
     model_config = examples(COMMENT_EXAMPLE)
@@ -113,17 +124,26 @@ class Site(Output):
     modifier: str | None = None
     memories: list[Memory] | None = None
 
+    def languages(self) -> list[str]:
+        return [self.info.lang]
+
 
 class Projects(Output):
     model_config = examples({"items": [PROJECT_EXAMPLE]})
 
     items: list[Project]
 
+    def languages(self) -> list[str]:
+        return languages_of(self.items)
+
 
 class Sites(Output):
     model_config = examples({"items": [SITE_EXAMPLE]})
 
     items: list[Site]
+
+    def languages(self) -> list[str]:
+        return languages_of(self.items)
 
 
 class Memories(Output):

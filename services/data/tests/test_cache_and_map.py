@@ -138,3 +138,56 @@ async def test_bbox_and_geojson(data, content):
     assert fiji_feature["properties"] == {"id": fiji, "name": f"Paikka {fiji}", "memories_count": 1}
     full = (await data.get(f"/projects/{name}/sites.geojson")).json()
     assert len(full["features"]) == 3
+
+
+async def test_cached_answers_say_their_language_and_what_they_vary_on(data, world, content, test_settings):
+    """A miss and the hit after it (answered with the database unreachable, so from the cache) carry the same
+    Content-Language and Vary, in each language; memories are not localised and vary on the caller only."""
+    name, project_id = await content.project(infos={"fi": {"name": "Kisakesä"}, "en": {"name": "Olympic summer"}})
+    site, site_id = await content.site(project_id, infos={"fi": {"name": "Mylly"}, "en": {"name": "Mill"}})
+    await content.memory(site_id)
+    localised = [f"/projects/{name}", f"/projects/{name}/sites", f"/projects/{name}/sites/{site}",
+                 f"/projects/{name}/sites.geojson"]
+    memories = f"/projects/{name}/sites/{site}/memories"
+    asked = [(path, {header: lang}) for path in localised for lang in ("fi", "en")
+             for header in ("Accept-Language", "Muistot-Language")]
+    misses = {(path, str(headers)): await data.get(path, headers=headers) for path, headers in [
+        *asked, ("/projects", {"Accept-Language": "en"}), (memories, {})]}
+    state = data.app.state
+    working = state.db
+    state.db = Database(create_engine(test_settings.model_copy(update={"database_url": CLOSED_MYSQL_URL}),
+                                      pool_timeout=1))
+    try:
+        hits = {key: await data.get(key[0], headers=dict(misses[key].request.headers)) for key in misses}
+    finally:
+        await state.db.dispose()
+        state.db = working
+    for (path, headers), miss in misses.items():
+        hit = hits[path, headers]
+        assert miss.status_code == hit.status_code == 200, path
+        assert hit.content == miss.content, path
+        assert [hit.headers.get(name) for name in ("content-language", "vary", "content-type")] == \
+               [miss.headers.get(name) for name in ("content-language", "vary", "content-type")], path
+    for path, headers in asked:
+        miss = misses[path, str(headers)]
+        assert miss.headers["content-language"] == next(iter(headers.values())), (path, headers)
+        assert miss.headers["vary"] == "Accept-Language, Muistot-Language, Authorization"
+    assert misses[localised[0], str({"Accept-Language": "en"})].json()["info"]["name"] == "Olympic summer"
+    listed = misses["/projects", str({"Accept-Language": "en"})]
+    assert set(listed.headers["content-language"].split(", ")) == {p["info"]["lang"] for p in listed.json()["items"]}
+    memory_list = misses[memories, "{}"]
+    assert "content-language" not in memory_list.headers and memory_list.headers["vary"] == "Authorization"
+
+
+async def test_a_text_missing_in_the_asked_language_answers_in_the_default_and_says_so(data, world, content):
+    """Content-Language names the language the texts are in: the project's default when the asked one has no
+    row, for an anonymous and a signed-in reader alike (the latter served the shared cached view)."""
+    name, project_id = await content.project(default_language="en", infos={"en": {"name": "English only"}})
+    site, _ = await content.site(project_id, infos={"en": {"name": "Mill"}})
+    for path in (f"/projects/{name}", f"/projects/{name}/sites/{site}", f"/projects/{name}/sites"):
+        for headers in ({}, world.other.headers):
+            for _ in range(2):
+                response = await data.get(path, headers={"Accept-Language": "fi", **headers})
+                assert response.status_code == 200, path
+                assert response.headers["content-language"] == "en", path
+                assert response.headers["vary"] == "Accept-Language, Muistot-Language, Authorization"

@@ -1,6 +1,7 @@
 """Response cache for the reads many people share, in the Redis cache database.
 
-An entry is keyed by path + sorted query + negotiated language, and holds the body together with the
+An entry is keyed by path + sorted query + negotiated language, and holds the body and its headers
+(`Content-Type`, `Content-Language`, `Vary`: a hit answers exactly as the miss did) together with the
 generation counter of its project (`muistot.content.generations`) at the time the read began. Both the
 key and the counter's name come from the request alone, so a hit costs one Redis round trip (`MGET`
 of the counter and the entry) and no database connection: `ReadCache` answers it in front of
@@ -43,7 +44,7 @@ log = logging.getLogger("muistot.cache")
 SLOT = "muistot.cache"  # the scope key under which a miss hands its entry to the application
 CACHED_PREFIX = "/projects"
 ANONYMOUS, SIGNED_IN = "anonymous", "signed-in"  # whose view an entry holds
-ENTRY_FORMAT = "2"  # in the key: instances of another version of the service never read these entries
+ENTRY_FORMAT = "3"  # in the key: instances of another version of the service never read these entries
 IDENTITY = identity.IDENTITY_HEADER.lower().encode()
 HITS, MISSES = CACHE_LOOKUPS.labels("hit"), CACHE_LOOKUPS.labels("miss")
 
@@ -56,10 +57,22 @@ class Slot:
     generation: bytes
 
 
+Headers = tuple[tuple[bytes, bytes], ...]  # lowercase names, as ASGI sends them
+
+
 @dataclass(frozen=True)
 class Hit:
-    media_type: bytes
+    headers: Headers
     body: bytes | memoryview
+
+
+def encode_headers(headers: Headers) -> bytes:
+    """One line of `name:value` pairs separated by tabs; none of the values a read answers holds either."""
+    return b"\t".join(b"%s:%s" % pair for pair in headers)
+
+
+def decode_headers(line: bytes) -> Headers:
+    return tuple((name, value) for name, _, value in (pair.partition(b":") for pair in line.split(b"\t")))
 
 
 def project_in(path: str) -> str | None:
@@ -120,7 +133,8 @@ class LocalCopies:
 
 
 class ResponseCache:
-    """Entries are `generation\nexpiry\nmedia type\nbody` (the expiry in Unix seconds, for `LocalCopies`)."""
+    """Entries are `generation\nexpiry\nheaders\nbody` (the expiry in Unix seconds, for `LocalCopies`; the headers
+    as `encode_headers` writes them)."""
 
     def __init__(self, redis: RedisClients, ttl: int, languages: tuple[str, ...]) -> None:
         self.redis = redis
@@ -159,20 +173,20 @@ class ResponseCache:
             third = entry.find(b"\n", second + 1)
             if third > 0 and entry[:first] == generation:
                 # A view of the body, not a copy: a site list can be most of a megabyte.
-                hit = Hit(entry[second + 1:third], memoryview(entry)[third + 1:])
+                hit = Hit(decode_headers(entry[second + 1:third]), memoryview(entry)[third + 1:])
                 self.copies.keep(key, generation, hit, float(entry[first + 1:second]))
                 return hit
         return Slot(key, generation)
 
-    async def store(self, slot: Slot, media_type: str, body: bytes) -> None:
+    async def store(self, slot: Slot, headers: Headers, body: bytes) -> None:
         expires = int(time.time()) + self.ttl
         try:
             await self.redis.cache.set(slot.key, b"%s\n%d\n%s\n%s" % (slot.generation, expires,
-                                                                      media_type.encode(), body), ex=self.ttl)
+                                                                      encode_headers(headers), body), ex=self.ttl)
         except RedisError as exc:
             log.warning("response cache unavailable: %s", type(exc).__name__)
             return
-        self.copies.keep(slot.key, slot.generation, Hit(media_type.encode(), body), expires)
+        self.copies.keep(slot.key, slot.generation, Hit(headers, body), expires)
 
 
 @dataclass(frozen=True)
@@ -304,4 +318,4 @@ class ReadCache:
     async def _send_hit(scope: Scope, send: Send, found: Hit) -> None:
         HITS.inc()
         scope["route"] = _Route(route_template(scope["path"]))
-        await send_response(send, 200, found.body, [(b"content-type", found.media_type)])
+        await send_response(send, 200, found.body, found.headers)

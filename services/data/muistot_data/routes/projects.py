@@ -33,7 +33,8 @@ async def list_projects(request: Request, user: MaybeUser) -> Response:
 
         # Without privileges anywhere, a signed-in person lists exactly the public projects, as anonymous
         # callers do; a project's body is the same for everyone who may read it.
-        return await read_response(request, user, build, shared=None if caller.privileged else ANONYMOUS)
+        return await read_response(request, user, build, shared=None if caller.privileged else ANONYMOUS,
+                                   localised=lang or state.settings.default_language)
 
 
 @router.get("/projects/{project}", response_model=Project, openapi_extra=READ_LANGUAGE,
@@ -44,4 +45,5 @@ async def get_project(request: Request, project: ProjectPath, user: MaybeUser) -
     async with state.db.connect() as conn:
         chain = (await load_chain(conn, user, project)).require_readable()
         return await read_response(request, user, lambda: queries.one_project(conn, chain.project.id, lang),
-                                   shared=ANONYMOUS if chain.public else None)
+                                   shared=ANONYMOUS if chain.public else None,
+                                   localised=lang or chain.project.default_language)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import PrivateAttr
 
 from muistot.auth import MaybeUser
 from muistot.content.access import Scope, load_chain
@@ -16,7 +17,7 @@ from muistot.content.ids import ProjectPath, SitePath
 from muistot.content.language import requested_read_language
 from muistot.errors import ApiError
 from muistot.openapi import READ_LANGUAGE, errors, missing
-from muistot_data.models import Output, Site, Sites
+from muistot_data.models import Output, Site, Sites, languages_of
 from muistot_data.queries import memories as memory_queries
 from muistot_data.queries import sites as queries
 from muistot_data.queries.sites import BBox, Nearest
@@ -68,6 +69,16 @@ def parse_nearest(n: int | None, lat: float | None, lon: float | None) -> Neares
 class GeoJson(Output):
     type: str = "FeatureCollection"
     features: list[dict[str, Any]]
+    _languages: list[str] = PrivateAttr(default_factory=list)  # the sites' `info.lang`, for Content-Language
+
+    @classmethod
+    def of(cls, sites: list[Site]) -> GeoJson:
+        collection = cls(features=[_feature(site) for site in sites])
+        collection._languages = languages_of(sites)
+        return collection
+
+    def languages(self) -> list[str]:
+        return self._languages
 
 
 class GeoJsonResponse(JSONResponse):
@@ -95,7 +106,8 @@ async def _site_listing(request: Request, project: str, user: MaybeUser, filters
         async def build() -> Output:
             return render(await queries.list_sites(conn, chain, lang, bbox=box, nearest=nearest))
 
-        return await read_response(request, user, build, media_type, shared=shared_audience(chain))
+        return await read_response(request, user, build, media_type, shared=shared_audience(chain),
+                                   localised=lang or chain.project.default_language)
 
 
 @router.get("/projects/{project}/sites", response_model=Sites, openapi_extra=READ_LANGUAGE,
@@ -112,8 +124,7 @@ async def list_sites_geojson(request: Request, project: ProjectPath, user: Maybe
                         lon: Lon = None, bbox: BBoxQuery = None) -> Response:
     """The visible sites as a GeoJSON FeatureCollection (Point `[lon, lat]`), with the same filters."""
     return await _site_listing(request, project, user, (n, lat, lon, bbox),
-                               lambda found: GeoJson(features=[_feature(site) for site in found]),
-                               media_type=GEOJSON)
+                               GeoJson.of, media_type=GEOJSON)
 
 
 @router.get("/projects/{project}/sites/{site}", response_model=Site, openapi_extra=READ_LANGUAGE,
@@ -134,4 +145,5 @@ async def get_site(request: Request, project: ProjectPath, site: SitePath, user:
                 found.memories = nested.get(chain.site.id, [])
             return found
 
-        return await read_response(request, user, build, shared=shared_audience(chain))
+        return await read_response(request, user, build, shared=shared_audience(chain),
+                                   localised=lang or chain.project.default_language)
