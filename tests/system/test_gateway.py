@@ -240,3 +240,17 @@ def test_each_service_spec_is_served(gateway, service) -> None:
     spec = gateway.get(f"/openapi/{service}.json")
     assert spec.status_code == 200
     assert spec.json()["info"]["title"] == f"Muistot {service}"
+
+
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    ("PUT", "/projects/some-project", "GET, PATCH, DELETE"),  # data answers; admin has PATCH and DELETE
+    ("POST", "/projects/some-project", "GET, PATCH, DELETE"),
+    ("DELETE", "/projects", "GET, POST"),
+    ("GET", "/projects/some-project/admins", "POST, DELETE"),
+    ("POST", "/me", "GET, PATCH, DELETE"),
+    ("PUT", "/projects/some-project/sites/a-site/memories/1", "GET, PATCH, DELETE"),
+])
+def test_a_405_through_the_gateway_allows_every_method_of_the_path(gateway, method, path, allow) -> None:
+    response = gateway.request(method, path)
+    assert_error(response, 405)
+    assert response.headers["allow"] == allow
