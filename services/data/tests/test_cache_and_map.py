@@ -191,3 +191,13 @@ async def test_a_text_missing_in_the_asked_language_answers_in_the_default_and_s
                 assert response.status_code == 200, path
                 assert response.headers["content-language"] == "en", path
                 assert response.headers["vary"] == "Accept-Language, Muistot-Language, Authorization"
+
+
+async def test_geojson_bytes_are_a_plain_feature_collection(data, content):
+    name, project_id = await content.project()
+    site, _ = await content.site(project_id, lat=60.17, lon=24.94, infos={"fi": {"name": "Helsinki"}})
+    answer = await data.get(f"/projects/{name}/sites.geojson")
+    assert answer.content == (
+        b'{"type":"FeatureCollection","features":[{"type":"Feature","id":"%s","geometry":{"type":"Point",'
+        b'"coordinates":[24.94,60.17]},"properties":{"id":"%s","name":"Helsinki","memories_count":0}}]}'
+        % (site.encode(), site.encode()))

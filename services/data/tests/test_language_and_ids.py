@@ -88,3 +88,9 @@ async def test_common_endpoints(data):
     assert index.status_code == 200 and "http://testserver/images/favicon.ico" in index.text
     unknown = await data.get("/nothing/here")
     assert unknown.status_code == 404 and unknown.json() == {"error": {"code": 404, "message": "Not Found"}}
+
+
+async def test_language_lookup_bytes(data):
+    assert (await data.get("/languages?q=fi")).content == \
+        b'{"id":"fin","name":"Finnish","alpha_3":"fin","alpha_2":"fi"}'
+    assert (await data.get("/languages?q=ace")).content == b'{"id":"ace","name":"Achinese","alpha_3":"ace"}'

@@ -1,4 +1,4 @@
-"""`GET /` and `GET /languages` (spec/api-data.md §5)."""
+"""`GET /` and `GET /languages`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from typing import Annotated
 import pycountry
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
 
 from muistot.auth import MaybeUser
 from muistot.content.urls import location
 from muistot.errors import ApiError
-from muistot.openapi import errors
+from muistot.openapi import errors, examples
 
 router = APIRouter(tags=["common"])
 
@@ -24,13 +25,20 @@ async def get_index(request: Request, _: MaybeUser) -> HTMLResponse:
                         "<body>Muistot</body></html>")
 
 
-@router.get("/languages", response_model_exclude_none=True, responses=errors((404, "Language not found")))
-async def get_language(q: Annotated[str, Query(pattern=r"^[a-z]{2,3}$")], _: MaybeUser) -> dict[str, str]:
+class Language(BaseModel):
+    model_config = examples({"id": "fin", "name": "Finnish", "alpha_3": "fin", "alpha_2": "fi"})
+
+    id: str = Field(description="The ISO 639-3 code")
+    name: str = Field(description="The English name")
+    alpha_3: str
+    alpha_2: str | None = Field(default=None, description="The ISO 639-1 code, when the language has one")
+
+
+@router.get("/languages", response_model=Language, response_model_exclude_none=True,
+            responses=errors((404, "Language not found")))
+async def get_language(q: Annotated[str, Query(pattern=r"^[a-z]{2,3}$")], _: MaybeUser) -> Language:
     """Look up an ISO 639 language by its 2- or 3-letter code."""
     found = pycountry.languages.get(alpha_2=q) if len(q) == 2 else pycountry.languages.get(alpha_3=q)
     if found is None:
         raise ApiError(404, "Language not found")
-    result = {"id": found.alpha_3, "name": found.name, "alpha_3": found.alpha_3}
-    if getattr(found, "alpha_2", None):
-        result["alpha_2"] = found.alpha_2
-    return result
+    return Language(id=found.alpha_3, name=found.name, alpha_3=found.alpha_3, alpha_2=getattr(found, "alpha_2", None))

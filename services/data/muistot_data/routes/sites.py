@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from muistot.auth import MaybeUser
 from muistot.content.access import Scope, load_chain
@@ -66,9 +66,28 @@ def parse_nearest(n: int | None, lat: float | None, lon: float | None) -> Neares
     return Nearest(n, lat, lon)
 
 
+class PointGeometry(Output):
+    type: Literal["Point"] = "Point"
+    coordinates: list[float] = Field(min_length=2, max_length=2, description="`[lon, lat]` in WGS 84 degrees",
+                                     examples=[[24.9272, 60.1867]])
+
+
+class SiteProperties(Output):
+    id: str
+    name: str = Field(description="`info.name` in the language of the answer")
+    memories_count: int
+
+
+class SiteFeature(Output):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: PointGeometry
+    properties: SiteProperties
+
+
 class GeoJson(Output):
-    type: str = "FeatureCollection"
-    features: list[dict[str, Any]]
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[SiteFeature]
     _languages: list[str] = PrivateAttr(default_factory=list)  # the sites' `info.lang`, for Content-Language
 
     @classmethod
@@ -87,10 +106,9 @@ class GeoJsonResponse(JSONResponse):
     media_type = GEOJSON
 
 
-def _feature(site: Site) -> dict[str, Any]:
-    return {"type": "Feature", "id": site.id,
-            "geometry": {"type": "Point", "coordinates": [site.location.lon, site.location.lat]},
-            "properties": {"id": site.id, "name": site.info.name, "memories_count": site.memories_count}}
+def _feature(site: Site) -> SiteFeature:
+    return SiteFeature(id=site.id, geometry=PointGeometry(coordinates=[site.location.lon, site.location.lat]),
+                       properties=SiteProperties(id=site.id, name=site.info.name, memories_count=site.memories_count))
 
 
 async def _site_listing(request: Request, project: str, user: MaybeUser, filters: tuple[N, Lat, Lon, BBoxQuery],
