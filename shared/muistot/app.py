@@ -121,7 +121,7 @@ def create_service_app(
                 await hook(app)
             await close_backends(app)
 
-    # Behind a path prefix the spec names it as its server (spec §0.1); the prefix comes from the
+    # Behind a path prefix the spec names it as its server (docs/api.md, "Requests"); the prefix comes from the
     # settings, not from the request, so the app's own routes stay unprefixed.
     servers = [{"url": settings.root_path}] if settings.root_path else None
     # Our own Prometheus metrics and access lines cover what FastAPI's OpenTelemetry hooks would, and the

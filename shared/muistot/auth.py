@@ -77,7 +77,7 @@ async def require_principal(principal: Annotated[Principal | None, Depends(optio
 def signed_in(user: Principal | None) -> Principal:
     """The caller, or 401 "Unauthorized". Call it first thing in an endpoint that takes parameters, with the
     principal from `MaybeUser`: FastAPI runs dependencies before it reports invalid parameters, so with
-    `CurrentUser` a 401 would win over the 422 the contract puts first (api-data.md §1.3)."""
+    `CurrentUser` a 401 would win over the 422 the contract puts first (docs/contract.md, "Order of checks")."""
     if user is None:
         raise ApiError(401, "Unauthorized")
     return user

@@ -76,7 +76,8 @@ def allowed_formats(settings: Settings) -> set[str]:
 
 
 def decode_base64(text: str, max_bytes: int) -> bytes:
-    """Standard base64 with padding, optionally behind `data:image/<subtype>;base64,` (§11.1)."""
+    """Standard base64 with padding, optionally behind `data:image/<subtype>;base64,` (docs/api.md,
+    "Coordinates and images")."""
     text = DATA_URL_PREFIX.sub("", text.strip(), count=1)
     if len(text) // 4 * 3 > max_bytes + 2:
         raise too_large()

@@ -215,10 +215,29 @@ def _header(name: str, description: str, example: str) -> dict[str, Any]:
             "schema": {"type": "string"}, "example": example}
 
 
-READ_LANGUAGE = {"parameters": [
-    _header("Muistot-Language", f"Wins over `Accept-Language`. {_READ_LANGUAGE}", "fi"),
-    _header("Accept-Language", f"Standard, with `q` weights (`en-GB,en;q=0.8,fi;q=0.5`). {_READ_LANGUAGE}", "en"),
-]}
+def _response_header(description: str, example: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "string"}, "example": example}
+
+
+_VARY_CALLER = _response_header("`Authorization`: what the answer holds depends on who asks (unpublished items "
+                                "and `own` flags), so HTTP caches keep callers apart.", "Authorization")
+READ_LANGUAGE = {
+    "parameters": [
+        _header("Muistot-Language", f"Wins over `Accept-Language`. {_READ_LANGUAGE}", "fi"),
+        _header("Accept-Language", f"Standard, with `q` weights (`en-GB,en;q=0.8,fi;q=0.5`). {_READ_LANGUAGE}",
+                "en"),
+    ],
+    "responses": {"200": {"headers": {
+        "Content-Language": _response_header(
+            "The language of the texts (`info.lang`): the asked-for one, or the project's default where it has "
+            "no text; a list names each language its items are in (`fi, en`).", "fi"),
+        "Vary": _response_header("`Accept-Language, Muistot-Language, Authorization`: the answer depends on the "
+                                 "language asked for and on who asks, so HTTP caches keep them apart.",
+                                 "Accept-Language, Muistot-Language, Authorization"),
+    }}},
+}
+# Reads without localised texts (memories, comments).
+VARIES_BY_CALLER = {"responses": {"200": {"headers": {"Vary": _VARY_CALLER}}}}
 MAIL_LANGUAGE = {"parameters": [
     _header("Muistot-Language", f"Wins over the two below. {_MAIL_LANGUAGE}", "fi"),
     _header("Content-Language", f"Wins over `Accept-Language`. {_MAIL_LANGUAGE}", "fi"),

@@ -53,7 +53,7 @@ async def is_superuser(conn: AsyncConnection, user_id: int) -> bool:
     return bool(await conn.scalar(select(exists().where(superusers.c.user_id == user_id))))
 
 
-# The original's 403 for a caller without the `admin` session scope (api-auth-admin.md §3.3).
+# The original's 403 for a caller without the `admin` session scope (docs/contract.md, "Quirks kept").
 ADMIN_SCOPE_MISSING = ("Required (authenticated,admin)", "Got (authenticated)")
 
 
@@ -68,7 +68,7 @@ async def has_admin_scope(conn: AsyncConnection, user: Principal) -> bool:
 
 
 async def require_admin_scope(conn: AsyncConnection, user: Principal) -> None:
-    """403 before any existence check for callers who manage nothing (api-data.md §1.3, step 5)."""
+    """403 before any existence check for callers who manage nothing (docs/contract.md, "Order of checks", step 5)."""
     if not await has_admin_scope(conn, user):
         raise ApiError(403, "Unauthorized", ADMIN_SCOPE_MISSING)
 

@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
-# 4–64 characters of ASCII letters, digits, `- _ @ . : #`, space and äöåÄÖÅ (spec/api-auth-admin.md §4.1).
+# 4–64 characters of ASCII letters, digits, `- _ @ . : #`, space and äöåÄÖÅ (docs/contract.md, "Identifiers and texts").
 USERNAME_RE = re.compile(r"^[A-Za-z0-9\-_@.:# äöåÄÖÅ]{4,64}$")
 EMAIL_MAX_LENGTH = 255
 # C0 controls but tab, LF and CR; DEL; C1 controls.

@@ -110,6 +110,17 @@ def test_language_headers_are_parameters(spec):
     assert names == {"Muistot-Language", "Content-Language", "Accept-Language"}
 
 
+def test_reads_document_the_headers_they_answer_with(spec):
+    localised = {"listProjects", "getProject", "listSites", "listSitesGeojson", "getSite"}
+    for name in localised:
+        assert set(by_id(spec, name)["responses"]["200"]["headers"]) == {"Content-Language", "Vary"}, name
+    for name in ("listMemories", "getMemory", "listComments", "getComment"):
+        assert set(by_id(spec, name)["responses"]["200"]["headers"]) == {"Vary"}, name
+    for _, method, op in operations(spec):
+        params = {param["name"] for param in op.get("parameters", []) if param["in"] == "header"}
+        assert (method == "get" and "Muistot-Language" in params) == (op["operationId"] in localised), op
+
+
 def test_validation_rules_and_media_types_are_in_the_schemas(spec):
     schemas = spec["components"]["schemas"]
     project = next(p for p in by_id(spec, "getSite")["parameters"] if p["name"] == "project")

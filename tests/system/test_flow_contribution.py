@@ -115,7 +115,7 @@ def test_contribution_waits_for_approval_then_shows_to_everyone_at_once(client: 
 
 
 def test_own_unpublished_site_takes_no_memories_until_published(client: httpx.Client, cast: Cast) -> None:
-    """The contract (api-data.md §8.4): being the creator of an unpublished site is not enough."""
+    """The contract (docs/contract.md, "Visibility"): being the creator of an unpublished site is not enough."""
     site = create_site(client, cast.contributor, cast.project)
     url = f"/projects/{cast.project}/sites/{site}/memories"
     assert_error(client.post(url, headers=cast.contributor.headers, json={"title": "Liian aikaisin"}), 404)

@@ -118,7 +118,8 @@ def test_moderator_rights_end_with_the_very_next_request(client: httpx.Client, s
     assert client.get("/me", headers=moderator.headers).status_code == 200
     assert_error(client.get("/admin/queue", params={"project": project}, headers=moderator.headers), 403)
     assert_error(client.get("/admin/queue", headers=moderator.headers), 403)
-    # Managing no project any more, they lack the admin scope: 403 before any look-up (api-data §1.3).
+    # Managing no project any more, they lack the admin scope: 403 before any look-up (docs/contract.md,
+    # "Order of checks").
     assert_error(publish(client, moderator, f"{sites_url}/{second}"), 403, "Unauthorized")
     assert first in site_ids(client.get(sites_url))
     assert second not in site_ids(client.get(sites_url))

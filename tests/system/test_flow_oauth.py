@@ -352,7 +352,7 @@ def test_declining_at_the_provider_is_reported(stack, gateway, providers) -> Non
     callback = ProviderProcess.authorize(url, "", deny=True)
     assert "error=access_denied" in callback
     # The mock leaves `state` out of its error redirect; without it the answer cannot be trusted to
-    # belong to this sign-in. RFC 6749 §4.1.2.1 has providers send it back, as here:
+    # belong to this sign-in. RFC 6749, section 4.1.2.1, has providers send it back, as here:
     state = dict(parse_qsl(urlsplit(url).query))["state"]
     refused_callback(stack, gateway, callback, ip, "invalid_state")
     refused_callback(stack, gateway, f"{callback}&state={state}", ip, "access_denied")

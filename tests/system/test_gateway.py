@@ -120,7 +120,7 @@ def test_malformed_authorization_is_401(gateway) -> None:
     assert_error(gateway.get("/me", headers={"Authorization": "Bearer short"}), 401)
 
 
-# --- identity header spoofing (spec/anchors.md §2.2) ---------------------------------------------------
+# --- identity header spoofing (gateway/README.md, "What every router does") ----------------------------
 
 IDENTITY_NAMES = ["X-Muistot-Identity", "x-muistot-identity", "X-MUISTOT-IDENTITY", "X_Muistot_Identity",
                   "x_muistot_identity", "X.Muistot.Identity", "X-Muistot_Identity"]

@@ -1,4 +1,4 @@
-"""The real stack with `MUISTOT_ROOT_PATH=/api` (spec §0.1 `PROXY_ROOT`): every route answers under
+"""The real stack with `MUISTOT_ROOT_PATH=/api` (docs/api.md, "Requests"): every route answers under
 `/api` and nowhere else, services see the path without it, and every URL handed out carries it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The gateway under a path prefix (`MUISTOT_ROOT_PATH`, spec §0.1 `PROXY_ROOT`): every route of the
+"""The gateway under a path prefix (`MUISTOT_ROOT_PATH`, docs/api.md "Requests"): every route of the
 table answers under the prefix and nowhere else, the prefix is stripped before a service sees the
 request, and the three renderings agree."""
 

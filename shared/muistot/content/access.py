@@ -1,4 +1,4 @@
-"""Who may see or change what in a project (DESIGN.md "Content rules", spec/api-data.md §4).
+"""Who may see or change what in a project (docs/contract.md, "Visibility").
 
 A request names a chain project → site → memory → comment. `load_chain` fetches the whole chain in
 one statement and the caller's live role in another, answering 404 for the first missing link.
@@ -195,7 +195,7 @@ class Chain:
         return None
 
     def require_readable(self) -> Chain:
-        """GET of the target (the *visible* rule, §4.3)."""
+        """GET of the target (docs/contract.md, "Visibility")."""
         error = self.read_error()
         if error is not None:
             raise error
@@ -232,7 +232,8 @@ class Chain:
         raise ApiError(403, NOT_ENOUGH_PRIVILEGES)
 
     def require_site_posting(self) -> Chain:
-        """`admin_posting` projects take site contributions from admins (and superusers) only (§14)."""
+        """`admin_posting` projects take site contributions from admins (and superusers) only
+        (docs/contract.md, "Visibility")."""
         if self.project.admin_posting and not self.viewer.is_admin:
             raise ApiError(403, "Admin posting only")
         return self

@@ -1,4 +1,4 @@
-"""Identifier types of the contract (spec/api-data.md §0.2) for paths, queries and bodies.
+"""Identifier types of the contract (docs/contract.md, "Identifiers and texts") for paths, queries and bodies.
 
 Project and site ids are strings matched case- and accent-insensitively (through `muistot.text.fold`);
 memory and comment ids are positive integers of any size: ids beyond the database's range simply do
@@ -21,7 +21,7 @@ MAX_DB_ID = 2**63 - 1  # BIGINT
 
 
 def strip_text(value: Any) -> Any:
-    """Leading and trailing whitespace is removed before any check (§0.2, §0.3)."""
+    """Leading and trailing whitespace is removed before any check (docs/contract.md, "Identifiers and texts")."""
     return value.strip() if isinstance(value, str) else value
 
 

@@ -1,4 +1,4 @@
-"""Language negotiation and language codes (spec/api-data.md §0.4, §2; DESIGN.md "Content rules").
+"""Language negotiation and language codes (docs/api.md, "Languages"; docs/contract.md, "Identifiers and texts").
 
 Reads: `Muistot-Language` > `Accept-Language` > the project's default language.
 Writes: `Muistot-Language` > `Content-Language` > `Accept-Language` > default.
@@ -123,6 +123,7 @@ LangCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$"), BeforeVali
 
 
 def require_supported(lang: str, settings: Settings) -> None:
-    """Writing texts in a language the server does not offer is refused (§2, master behaviour)."""
+    """Writing texts in a language the server does not offer is refused (docs/contract.md, "Recommended
+    behaviours built")."""
     if lang not in supported_languages(settings):
         raise ApiError(406, "Language not supported")

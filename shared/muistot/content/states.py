@@ -1,4 +1,4 @@
-"""Review state ↔ the API's `published` flag (DESIGN.md "Content rules").
+"""Review state ↔ the API's `published` flag (docs/contract.md, "Review states").
 
 The schema stores `pending | published | rejected | hidden`; the contract only knows `published`.
 `waiting_approval` is shown for every state other than `published`: pending items wait for a first
@@ -33,7 +33,8 @@ def state_for_publish(current: str, publish: bool) -> str:
 
 
 def state_after_edit(current: str, auto_publish: bool) -> ReviewState:
-    """An edited comment needs approval again unless the project publishes automatically (§9.5)."""
+    """An edited comment needs approval again unless the project publishes automatically (docs/contract.md,
+    "Review states")."""
     if auto_publish:
         return ReviewState(current)
     return ReviewState.pending

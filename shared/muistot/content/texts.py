@@ -1,4 +1,4 @@
-"""Text field types of the contract (spec/api-data.md §0.3): trimmed, then length-checked; control
+"""Text field types of the contract (docs/contract.md, "Identifiers and texts"): trimmed, then length-checked; control
 characters other than tab and line breaks are refused (`muistot.validation.Body`).
 
 Trimming and the length check run in pydantic's own string validation, which also refuses text that
@@ -35,15 +35,15 @@ IMAGE = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), F
 
 
 class Input(Body):
-    """A request body: unknown fields are ignored (§0.1), control characters refused in every text;
-    `sent()` tells absent from explicit null (PATCH)."""
+    """A request body: unknown fields are ignored (docs/contract.md, "Transport"), control characters refused
+    in every text; `sent()` tells absent from explicit null (PATCH)."""
 
     def sent(self, name: str) -> bool:
         return name in self.model_fields_set
 
 
 class InfoBody(Input):
-    """The per-language texts of a project or a site (ProjectInfo / SiteInfo, api-data.md §6.1, §7.1)."""
+    """The per-language texts of a project or a site (ProjectInfo / SiteInfo in docs/openapi.json)."""
 
     lang: LangCode
     name: NAME

@@ -1,4 +1,4 @@
-"""Absolute URLs the services hand out: `Location` headers (spec/api-data.md §0.1) and redirects.
+"""Absolute URLs the services hand out: `Location` headers (docs/contract.md, "Transport") and redirects.
 
 Built from the request's own scheme and host, the configured root path (`MUISTOT_ROOT_PATH`, the
 prefix the gateway serves the API under and strips before a service sees the request) and the path.

@@ -1,6 +1,6 @@
 """The whole schema as SQLAlchemy Core tables; Alembic migrations are generated from this.
 
-Fixes to the original model (spec/data-model.md §12): names and e-mails carry a folded `*_key`
+Fixes to the original model (CHANGELOG.md, "Platform"): names and e-mails carry a folded `*_key`
 column that is unique instead of relying on a collation; site ids are unique per project; the
 review state is one column (`pending|published|rejected|hidden`); reports and their reasons live
 in one table with a foreign key per target kind; admin actions are written to an audit log.

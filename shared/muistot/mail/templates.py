@@ -1,4 +1,4 @@
-"""Every mail the services send, in Finnish or English, from one table of texts (spec/api-auth-admin.md §6.3, §6.4).
+"""Every mail the services send, in Finnish or English, from one table of texts (docs/sign-in.md).
 
 A mail is a plain-text part and an HTML card: paragraphs (the first is the title), then optionally a code in
 large type, a quoted text (someone else's words, e.g. a moderator's reason) and a button to a link, then

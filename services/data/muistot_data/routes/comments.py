@@ -9,7 +9,7 @@ from muistot.auth import MaybeUser
 from muistot.content.access import Scope, load_chain
 from muistot.content.cache import shared_audience
 from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
-from muistot.openapi import errors, missing
+from muistot.openapi import VARIES_BY_CALLER, errors, missing
 from muistot_data.models import Comment, Comments
 from muistot_data.queries import memories as queries
 from muistot_data.responses import read_response
@@ -19,7 +19,7 @@ router = APIRouter(tags=["comments"])
 COMMENTS = "/projects/{project}/sites/{site}/memories/{memory}/comments"
 
 
-@router.get(COMMENTS, response_model=Comments, responses=errors(missing("memory")))
+@router.get(COMMENTS, response_model=Comments, openapi_extra=VARIES_BY_CALLER, responses=errors(missing("memory")))
 async def list_comments(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                         user: MaybeUser) -> Response:
     state = request.app.state
@@ -33,7 +33,8 @@ async def list_comments(request: Request, project: ProjectPath, site: SitePath, 
         return await read_response(request, user, build, shared=shared_audience(chain))
 
 
-@router.get(COMMENTS + "/{comment}", response_model=Comment, responses=errors(missing("comment")))
+@router.get(COMMENTS + "/{comment}", response_model=Comment, openapi_extra=VARIES_BY_CALLER,
+            responses=errors(missing("comment")))
 async def get_comment(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath,
                       comment: CommentPath, user: MaybeUser) -> Response:
     state = request.app.state

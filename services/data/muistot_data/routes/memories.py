@@ -9,7 +9,7 @@ from muistot.auth import MaybeUser
 from muistot.content.access import Scope, load_chain
 from muistot.content.cache import shared_audience
 from muistot.content.ids import MemoryPath, ProjectPath, SitePath
-from muistot.openapi import errors, missing
+from muistot.openapi import VARIES_BY_CALLER, errors, missing
 from muistot_data.models import Memories, Memory
 from muistot_data.queries import memories as queries
 from muistot_data.responses import read_response
@@ -19,7 +19,7 @@ router = APIRouter(tags=["memories"])
 MEMORIES = "/projects/{project}/sites/{site}/memories"
 
 
-@router.get(MEMORIES, response_model=Memories, responses=errors(missing("site")))
+@router.get(MEMORIES, response_model=Memories, openapi_extra=VARIES_BY_CALLER, responses=errors(missing("site")))
 async def list_memories(request: Request, project: ProjectPath, site: SitePath, user: MaybeUser,
                         include_comments: bool = False) -> Response:
     state = request.app.state
@@ -36,7 +36,8 @@ async def list_memories(request: Request, project: ProjectPath, site: SitePath, 
         return await read_response(request, user, build, shared=shared_audience(chain))
 
 
-@router.get(MEMORIES + "/{memory}", response_model=Memory, responses=errors(missing("memory")))
+@router.get(MEMORIES + "/{memory}", response_model=Memory, openapi_extra=VARIES_BY_CALLER,
+            responses=errors(missing("memory")))
 async def get_memory(request: Request, project: ProjectPath, site: SitePath, memory: MemoryPath, user: MaybeUser,
                      include_comments: bool = False) -> Response:
     state = request.app.state

@@ -1,7 +1,7 @@
 """Abstracts and stories fit 20 000 four-byte characters (MEDIUMTEXT on MariaDB/MySQL).
 
 A TEXT column holds 65 535 bytes; the contract allows 20 000 characters, which in utf8mb4 can take
-80 000 bytes, so a long story of emoji failed with a database error (api-data.md §16). SQLite's
+80 000 bytes, so a long story of emoji failed with a database error (docs/contract.md, "Recommended behaviours built"). SQLite's
 TEXT has no such limit, so nothing changes there.
 
 Revision ID: 0002
