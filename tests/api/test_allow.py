@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from muistot.openapi_document import document_settings
 from muistot.settings import SERVICES
+from muistot_tooling.openapi_document import document_settings
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
