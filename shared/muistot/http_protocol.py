@@ -12,6 +12,7 @@ gateway the service's JSON answer is what the client sees.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -28,6 +29,45 @@ class _Refused(Exception):
 # After an error answer the rest of what the client sends is read and dropped for this long before the
 # connection closes: closing with unread data would reset it and could destroy the answer in flight.
 LINGER_SECONDS = 2.0
+
+
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class _HeadWithBody:
+    """The connection as one response cycle writes to it. The cycle writes an answer's head and then each
+    body part: here the head waits for the first body part and leaves with it, so a whole answer is one
+    write (one system call, one segment for the gateway to read) instead of two. A head that no body part
+    follows within the same loop iteration (a stream whose first part is slow) goes out alone after it."""
+
+    __slots__ = ("_head", "_head_written", "_loop", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._head: bytes | None = None
+        self._head_written = False
+
+    def write(self, data: bytes) -> None:
+        if self._head is not None:
+            data, self._head = self._head + data, None
+        elif not self._head_written and data != _CONTINUE:
+            self._head, self._head_written = data, True
+            self._loop.call_soon(self.flush)
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            self._transport.write(head)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
 
 
 class JsonErrorsProtocol(HttpToolsProtocol):
@@ -60,6 +100,7 @@ class JsonErrorsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._reading_head = False
         super().on_headers_complete()
+        self.cycle.transport = _HeadWithBody(self.transport, self.loop)  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
