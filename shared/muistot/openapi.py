@@ -116,12 +116,16 @@ def nothing_changed(description: str = MEANINGS[304]) -> dict[int | str, dict[st
     return {304: {"description": description}}
 
 
+# The `headers` of an answer that hands out a session token.
+TOKEN_HEADER = {"Authorization": {"description": "`bearer <token>`", "schema": {"type": "string"},
+                                  "example": "bearer 3q2-7wEXAMPLEtokenX0dYj0uYQ3PVQPQqkq7fH5mM"}}
+
+
 def signed_in_response() -> dict[int | str, dict[str, Any]]:
     """The 200 of every sign-in: an empty body and the session token in the `Authorization` header."""
     return {200: {"description": "Signed in. The body is empty; the session token is in the `Authorization` "
                                  "header, to send back as `Authorization: Bearer <token>` (docs/sign-in.md)",
-                  "headers": {"Authorization": {"description": "`bearer <token>`", "schema": {"type": "string"},
-                                                "example": "bearer 3q2-7wEXAMPLEtokenX0dYj0uYQ3PVQPQqkq7fH5mM"}}}}
+                  "headers": TOKEN_HEADER}}
 
 
 def examples(*values: dict[str, Any]) -> ConfigDict:

@@ -20,16 +20,18 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, and_, or_
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 CursorValue = int | str
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -117,3 +119,11 @@ def paged_list(values: Sequence[Any], page: PageRequest, *, key: Callable[[Any],
 
 def _same_shape(sample: tuple[CursorValue, ...], cursor: tuple[CursorValue, ...]) -> bool:
     return len(sample) == len(cursor) and all(type(a) is type(b) for a, b in zip(sample, cursor, strict=True))
+
+
+class Page(BaseModel, Generic[Item]):
+    """The schema of a paged answer; a list endpoint names a subclass (`MySites(Page[MySite])`), so that client
+    generators get one readable type per list."""
+
+    items: list[Item]
+    next: str | None = Field(description="The `cursor` of the next page; null on the last page")

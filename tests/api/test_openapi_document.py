@@ -110,6 +110,19 @@ def test_language_headers_are_parameters(spec):
     assert names == {"Muistot-Language", "Content-Language", "Accept-Language"}
 
 
+def test_every_json_answer_names_a_schema(spec):
+    """A generated client gets a type for every JSON body; bodiless answers declare no content."""
+    for path, method, op in operations(spec):
+        for status, response in op["responses"].items():
+            for media_type, content in response.get("content", {}).items():
+                if "json" in media_type:
+                    assert "$ref" in content["schema"], (method, path, status)
+    for name in ("addSuperuser", "createProject", "addAdmin", "setPassword", "changeUsername"):
+        answer = next(response for status, response in by_id(spec, name)["responses"].items()
+                      if status in ("200", "201"))
+        assert "content" not in answer, name
+
+
 def test_reads_document_the_headers_they_answer_with(spec):
     localised = {"listProjects", "getProject", "listSites", "listSitesGeojson", "getSite"}
     for name in localised:

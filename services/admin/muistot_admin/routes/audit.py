@@ -13,6 +13,7 @@ from muistot.db.tables import audit_log, projects
 from muistot.openapi import errors, missing
 from muistot.pagination import PageParams, keyset, paged
 from muistot.times import rfc3339
+from muistot_admin.moderation_models import AuditEntries
 from muistot_admin.scope import staff_projects
 
 router = APIRouter(prefix="/admin", tags=["audit"])
@@ -32,7 +33,8 @@ def _entry(row: Any) -> dict[str, Any]:
     return entry
 
 
-@router.get("/audit", responses=errors(401, (403, "Not enough privileges"), missing("project")))
+@router.get("/audit", response_model=None, responses={
+    200: {"model": AuditEntries}, **errors(401, (403, "Not enough privileges"), missing("project"))})
 async def list_audit_entries(request: Request, page: PageParams, user: MaybeUser,
                              project: Annotated[str | None, Query(pattern=PID_PATTERN)] = None) -> dict:
     """Entries of one project (`project=`), or of every project the caller moderates (all for superusers)."""

@@ -77,7 +77,7 @@ async def _user_ids(conn: AsyncConnection, names: list[str]) -> dict[str, int]:
     return {row.username_key: int(row.id) for row in rows}
 
 
-@router.post("/projects", status_code=201, responses=errors(
+@router.post("/projects", status_code=201, response_class=Response, responses=errors(
     400, 401, (403, "Not enough privileges"), (404, "Admins not found"), (406, "Language not supported"),
     (409, "Project exists")))
 async def create_project(request: Request, body: NewProject, user: MaybeUser) -> Response:

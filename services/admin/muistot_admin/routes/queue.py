@@ -25,6 +25,7 @@ from muistot.roles import Role
 from muistot.text import fold
 from muistot_admin.common import unchanged
 from muistot_admin.decisions import Decision, decide, public_names
+from muistot_admin.moderation_models import Queue
 from muistot_admin.queue import QueueFilter, list_queue
 from muistot_admin.scope import staff_projects
 
@@ -40,7 +41,8 @@ StateFilter = Annotated[Literal["pending", "published", "rejected", "hidden"] | 
                         Query(description="Only this state")]
 
 
-@router.get("", responses=errors(401, (403, "Not enough privileges"), missing("project")))
+@router.get("", response_model=None, responses={
+    200: {"model": Queue}, **errors(401, (403, "Not enough privileges"), missing("project"))})
 async def get_queue(request: Request, page: PageParams, user: MaybeUser, project: ProjectFilter = None,
                     type: KindFilter = None, state: StateFilter = None) -> dict:
     """Items waiting for approval or reported, oldest first, with their open report counts and reasons."""

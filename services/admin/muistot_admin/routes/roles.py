@@ -75,7 +75,7 @@ async def _change_role(request: Request, project: str, username: str, user: Mayb
                     headers={"Location": location(request, "projects", chain.project.name)})
 
 
-@router.post("/projects/{project}/admins", status_code=201, responses=GRANT_ERRORS)
+@router.post("/projects/{project}/admins", status_code=201, response_class=Response, responses=GRANT_ERRORS)
 async def add_admin(request: Request, project: ProjectPath, username: Username, user: MaybeUser) -> Response:
     return await _change_role(request, project, username, user, "admins", add=True)
 
@@ -85,7 +85,8 @@ async def remove_admin(request: Request, project: ProjectPath, username: Usernam
     return await _change_role(request, project, username, user, "admins", add=False)
 
 
-@router.post("/projects/{project}/moderators", status_code=201, responses=GRANT_ERRORS)
+@router.post("/projects/{project}/moderators", status_code=201, response_class=Response,
+             responses=GRANT_ERRORS)
 async def add_moderator(request: Request, project: ProjectPath, username: Username, user: MaybeUser) -> Response:
     return await _change_role(request, project, username, user, "moderators", add=True)
 

@@ -18,13 +18,15 @@ from muistot.db.tables import superusers, users
 from muistot.errors import ApiError
 from muistot.openapi import errors
 from muistot.roles import is_superuser, require_superuser
+from muistot_admin.moderation_models import Superusers
 from muistot_admin.params import Username
 from muistot_admin.routes.roles import find_user
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-@router.get("/superusers", responses=errors((403, "Not enough privileges")))
+@router.get("/superusers", response_model=None,
+            responses={200: {"model": Superusers}, **errors((403, "Not enough privileges"))})
 async def list_superusers(request: Request, user: CurrentUser) -> dict[str, list[str]]:
     """Usernames of every superuser."""
     async with request.app.state.db.connect() as conn:
@@ -34,7 +36,7 @@ async def list_superusers(request: Request, user: CurrentUser) -> dict[str, list
         return {"items": [row.username for row in rows]}
 
 
-@router.post("/superusers", status_code=201, responses=errors(
+@router.post("/superusers", status_code=201, response_class=Response, responses=errors(
     401, (403, "Not enough privileges"), (404, "User not found"), (409, "User is already a superuser")))
 async def add_superuser(request: Request, username: Username, user: MaybeUser) -> Response:
     """201 + `Location`; 404 "User not found"; 409 "User is already a superuser"."""

@@ -22,7 +22,7 @@ from muistot.auth import MaybeUser, signed_in
 from muistot.content.language import requested_write_language
 from muistot.errors import ApiError
 from muistot.mail import enqueue
-from muistot.openapi import MAIL_LANGUAGE, errors
+from muistot.openapi import MAIL_LANGUAGE, TOKEN_HEADER, errors
 from muistot.roles import is_superuser
 from muistot.text import fold
 from muistot.validation import EmailAddress, PlainText
@@ -42,9 +42,9 @@ def _link(request: Request, token: str) -> str:
     return f"{request.app.state.settings.public_url}#email-change:token={token}"
 
 
-@router.post("/email", status_code=200, responses={
+@router.post("/email", status_code=200, response_class=Response, responses={
     200: {"description": "A confirmation link was mailed to the new address; the `Authorization` header carries "
-                         "the caller's new token (the one presented ends)"},
+                         "the caller's new token (the one presented ends)", "headers": TOKEN_HEADER},
     304: {"description": "This is already the account's address"},
     **errors(401, (403, "Recent sign-in required", "Current password required", "Wrong password"), 429),
 }, openapi_extra=MAIL_LANGUAGE)

@@ -43,7 +43,7 @@ def new_password(query_value: str | None, body: PasswordChange | None, min_lengt
     return value
 
 
-@router.put("/password", status_code=200, responses={
+@router.put("/password", status_code=200, response_class=Response, responses={
     200: {"description": "Password set; the other sessions of the account have ended"},
     **errors(401, (403, "Current password required", "Wrong password", "Recent sign-in required"),
              (409, "Password changed meanwhile"), 429),

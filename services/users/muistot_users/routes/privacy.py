@@ -27,7 +27,7 @@ from muistot.passwords import usable_password
 from muistot.text import fold
 from muistot.validation import PlainText
 from muistot_users import limits, mails
-from muistot_users.models import AccountDeletion
+from muistot_users.models import AccountDeletion, Export
 from muistot_users.queries import one_time_secrets
 from muistot_users.queries.account_deletion import affected_projects, delete_account
 from muistot_users.queries.export import build_export
@@ -40,7 +40,8 @@ log = logging.getLogger("muistot.users")
 CODE_LIFETIME_MINUTES = 30
 
 
-@router.get("/export")
+@router.get("/export", responses={200: {"model": Export, "description": "Served as the attachment "
+                                          "`muistot-export.json`"}})
 async def export_my_data(request: Request, user: CurrentUser) -> Response:
     """Profile, personal data, sessions, roles, sites, memories, comments, reports, images and pending requests."""
     sessions = await request.app.state.sessions.list(user.user_id)

@@ -13,6 +13,7 @@ from muistot.pagination import PageParams, paged_list
 from muistot.sessions import SessionInfo, SessionStore
 from muistot.times import from_timestamp
 from muistot.validation import PlainText
+from muistot_users.models import Sessions
 
 router = APIRouter(prefix="/me", tags=["sessions"])
 
@@ -35,7 +36,7 @@ async def sign_out_everywhere(request: Request, user: CurrentUser) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/sessions", responses=errors(401))
+@router.get("/sessions", response_model=None, responses={200: {"model": Sessions}, **errors(401)})
 async def list_sessions(request: Request, maybe_user: MaybeUser, page: PageParams) -> dict[str, Any]:
     """The user's live sessions, oldest first; `current` marks the one making this request."""
     user = signed_in(maybe_user)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from muistot.accounts import user_by_username
 from muistot.auth import MaybeUser, signed_in
 from muistot.errors import ApiError
-from muistot.openapi import errors
+from muistot.openapi import TOKEN_HEADER, errors
 from muistot.roles import is_superuser
 from muistot.validation import Username
 from muistot_users.queries.profile import load_account, rename
@@ -21,8 +21,9 @@ router = APIRouter(prefix="/me", tags=["me"])
 log = logging.getLogger("muistot.users")
 
 
-@router.post("/username", status_code=200, responses={
-    200: {"description": "Renamed; the `Authorization` header carries the caller's new token"},
+@router.post("/username", status_code=200, response_class=Response, responses={
+    200: {"description": "Renamed; the `Authorization` header carries the caller's new token",
+          "headers": TOKEN_HEADER},
     304: {"description": "The name is already exactly this"},
     **errors(401, (409, "Username in use")),
 })
