@@ -31,6 +31,23 @@ async def test_ready_is_503_when_database_and_redis_are_down(test_settings):
         assert languages.status_code == 200
 
 
+async def test_ready_answers_at_once_while_every_pool_connection_serves_a_request(test_settings):
+    # The gateway health-checks /ready with a 2 s timeout: under load (every connection out, requests queued
+    # for one) a probe that waited its turn would take the instance out of the pool and answer 503s.
+    import asyncio
+
+    from muistot_data.app import create_app
+    from muistot_tooling.testing.plugin import running
+
+    one = Settings(**{**test_settings.model_dump(), "db_pool_size": 1, "db_pool_timeout": 5})
+    app = create_app(one)
+    async with running(app) as client:
+        async with app.state.db.connect() as held:
+            await held.exec_driver_sql("SELECT 1")
+            ready = await asyncio.wait_for(client.get("/ready"), timeout=2)
+        assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"
+
+
 async def test_metrics_count_requests_by_route_template(service_client):
     client = service_client("data")
     await client.get("/languages?q=fi")

@@ -155,8 +155,18 @@ class Database:
             await trans.commit()
 
     async def ping(self) -> None:
+        """`SELECT 1` answers. A pool with every connection out is serving requests, which fail on their own
+        if the database goes: the probe does not queue behind them, or under load the gateway would take
+        a busy instance for a dead one and drop it from its pool."""
+        if self.busy():
+            return
         async with self.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
+
+    def busy(self) -> bool:
+        pool = self.read_engine.pool
+        size = getattr(pool, "size", None)
+        return size is not None and pool.checkedout() >= size()  # type: ignore[attr-defined]
 
     async def dispose(self) -> None:
         await self.engine.dispose()
