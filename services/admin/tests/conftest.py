@@ -60,7 +60,7 @@ class World:
         return {} if user is None else user.headers
 
     def order(self, kind: str, **extra: Any) -> dict[str, Any]:
-        """An order body (§5.1) naming this world's item of `kind`."""
+        """An order body (docs/contract.md, "Moderation orders") naming this world's item of `kind`."""
         chain: dict[str, Any] = {"project": self.project, "site": self.site, "memory": self.memory,
                                  "comment": self.comment}
         kinds = ["project", "site", "memory", "comment"]

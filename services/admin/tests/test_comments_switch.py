@@ -1,4 +1,4 @@
-"""MUISTOT_DISABLE_COMMENTS (api-data.md §9): the admin's comment routes are not there either."""
+"""MUISTOT_DISABLE_COMMENTS (docs/contract.md, "Comments switch"): the admin's comment routes are not there either."""
 
 from muistot_admin.app import create_app
 from muistot_tooling.testing.plugin import running

@@ -1,4 +1,4 @@
-"""Which error wins on the admin-scope endpoints (api-data.md §1.3, api-auth-admin.md §3.3, §5.2).
+"""Which error wins on the admin-scope endpoints (docs/contract.md, "Order of checks", "Moderation orders").
 
 validation (422) → signed in (401) → the admin scope (403 "Unauthorized", live: a superuser or staff of
 some project) → existence and visibility (404) → rights in this project (403).
@@ -70,7 +70,7 @@ async def test_staff_of_another_project_pass_the_scope_and_meet_the_resource_che
     assert response.json() == {"error": {"code": 404, "message": "Project not found"}}
     response = await admin_client.post(f"{world.project_path}/publish?publish=false", headers=headers)
     assert response.json() == {"error": {"code": 403, "message": "Not enough privileges"}}
-    # Creating projects stays with superusers; the id is not even looked up (§16, CHANGELOG).
+    # Creating projects stays with superusers; the id is not even looked up (CHANGELOG.md).
     response = await admin_client.post("/projects", json={"id": world.project, "info": {"lang": "fi", "name": "x"}},
                                        headers=headers)
     assert response.status_code == 403
@@ -78,7 +78,8 @@ async def test_staff_of_another_project_pass_the_scope_and_meet_the_resource_che
 
 
 async def test_admin_publish_names_no_missing_project_to_those_without_rights(admin_client, world):
-    """The order's project is checked against the caller's rights before it is looked up (§5.2 step 3)."""
+    """The order's project is checked against the caller's rights before it is looked up (docs/contract.md,
+    "Moderation orders")."""
     order = {"type": "site", "identifier": world.site, "parents": {"project": "nope-nope"}, "publish": False}
     for role in ("other_admin", "moderator", "admin"):
         response = await admin_client.post("/admin/publish", json=order, headers=world.headers(role))

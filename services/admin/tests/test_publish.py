@@ -7,7 +7,8 @@ import pytest
 from muistot.db.tables import project_admins, project_moderators
 
 KINDS = ["project", "site", "memory", "comment"]
-# The 403 of a caller who administers or moderates nothing (the original's missing `admin` scope, §3.3).
+# The 403 of a caller who administers or moderates nothing (the original's missing `admin` scope,
+# docs/contract.md "Quirks kept").
 SCOPE_MISSING = {"error": {"code": 403, "message": "Unauthorized",
                            "details": ["Required (authenticated,admin)", "Got (authenticated)"]}}
 
@@ -53,7 +54,7 @@ async def test_publish_toggles_answer_204_then_304(admin_client, content, world,
     ("true", True), ("FALSE", False), ("1", True), ("0", False), ("Yes", True), ("nO", False), ("ON", True),
     ("off", False), ("T", True), ("f", False), ("y", True), ("N", False)])
 async def test_publish_flag_spellings(admin_client, content, world, value, publish):
-    """Every spelling api-auth-admin.md §5.4 lists, in any case."""
+    """Every spelling docs/contract.md ("Moderation orders") lists, in any case."""
     response = await admin_client.post(f"{world.site_path}/publish?publish={value}", headers=world.admin.headers)
     assert response.status_code == (304 if publish else 204)
     assert await content.state_of("site", world.site_id) == ("published" if publish else "pending")
@@ -257,7 +258,7 @@ async def test_deleted_project_can_be_published_again(admin_client, content, wor
 
 @pytest.mark.parametrize("kind", ["memory", "comment"])
 async def test_publish_toggles_update_modified_at(admin_client, app_state, content, service_client, world, kind):
-    """`modified_at` follows every update of the row, publish toggles included (api-data.md §0.5, §16)."""
+    """`modified_at` follows every update of the row, publish toggles included (docs/contract.md, "Review states")."""
     from muistot import moderation
 
     table = moderation.CONTENT_TABLES[kind]

@@ -1,7 +1,7 @@
-"""Bodies in and out of the data service (spec/api-data.md §6.1, §7.1, §8.1, §9.1).
+"""Bodies in and out of the data service (docs/openapi.json).
 
 Responses omit optional fields whose value is null (serialised with `exclude_none`).
-Input models ignore unknown fields, as the contract requires (§0.1).
+Input models ignore unknown fields, as the contract requires (docs/contract.md, "Transport").
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ class ModifiedMemory(Input):
     @field_validator("title", mode="before")
     @classmethod
     def _title_not_null(cls, value: Any) -> Any:
-        # The original stored a null title and then failed every read of the memory (§8.1).
+        # The original stored a null title and then failed every read of the memory.
         if value is None:
             raise ValueError("Title may not be null")
         return value

@@ -61,5 +61,5 @@ async def read_response(request: Request, user: Principal | None, build: Callabl
 
 
 def no_content(status: int = 204, location: str | None = None) -> Response:
-    """Write answers (201, 204, 304) carry no body (§0.1)."""
+    """Write answers (201, 204, 304) carry no body (docs/contract.md, "Transport")."""
     return Response(status_code=status, headers={"Location": location} if location else None)

@@ -1,4 +1,4 @@
-"""MUISTOT_DISABLE_COMMENTS (api-auth-admin.md §8, api-data.md §9): no comment routes, nothing nested."""
+"""MUISTOT_DISABLE_COMMENTS (docs/contract.md, "Comments switch"): no comment routes, nothing nested."""
 
 from __future__ import annotations
 

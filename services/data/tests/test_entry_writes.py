@@ -1,4 +1,4 @@
-"""Creating, patching and deleting memories (§8.4–§8.6) and comments (§9.4–§9.6) by each role."""
+"""Creating, patching and deleting memories and comments by each role."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Image uploads inside JSON bodies and `GET /images/{name}` (§11, DESIGN.md "Images")."""
+"""Image uploads inside JSON bodies and `GET /images/{name}` (docs/api.md, "Coordinates and images")."""
 
 from __future__ import annotations
 

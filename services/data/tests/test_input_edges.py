@@ -1,4 +1,4 @@
-"""Inputs at and beyond the contract's limits (spec/api-data.md §0.1–§0.3, §16): longest texts of
+"""Inputs at and beyond the contract's limits (docs/contract.md, "Transport", "Identifiers and texts"): longest texts of
 four-byte characters, text that is not Unicode, bodies without a content type."""
 
 from __future__ import annotations

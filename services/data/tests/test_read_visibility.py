@@ -1,4 +1,5 @@
-"""Who sees what: every read endpoint × role × published/unpublished item and parent (DESIGN.md "Content rules")."""
+"""Who sees what: every read endpoint × role × published/unpublished item and parent (docs/contract.md,
+"Visibility")."""
 
 from __future__ import annotations
 

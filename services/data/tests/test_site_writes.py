@@ -1,4 +1,4 @@
-"""Creating, patching and deleting sites (§7.4–§7.6) by each role."""
+"""Creating, patching and deleting sites by each role."""
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ async def test_patch_site_in_admin_posting_project(data, world, content):
     assert refused.status_code == 403 and refused.json()["error"]["message"] == "Admin posting only"
     assert (await data.patch(path, json={"location": {"lat": 1, "lon": 1}},
                              headers=world.admin.headers)).status_code == 204
-    # Anyone who can see the site hears the project's rule, not a generic refusal (§7.5 [test]).
+    # Anyone who can see the site hears the project's rule, not a generic refusal (docs/contract.md, "Visibility").
     other = await data.patch(path, json={"info": {"lang": "fi", "name": "x"}}, headers=world.other.headers)
     assert other.status_code == 403 and other.json()["error"]["message"] == "Admin posting only"
     pending, _ = await content.site(project_id, creator=world.admin, state="pending")

@@ -284,7 +284,8 @@ async def test_an_external_name_generator_is_used_when_configured(
 
 async def test_known_addresses_take_the_same_path_as_new_ones(
         login_app_with: Callable[..., Any], test_settings: Any, make_user: Callable[..., Any]) -> None:
-    """A name is picked for known addresses too, so their answer is not faster than a new address's (§11.6)."""
+    """A name is picked for known addresses too, so their answer is not faster than a new address's
+    (docs/contract.md, "Security fixes")."""
     known = await make_user()
     with name_generator(f"Nimi Kone#{time.time_ns() % 10_000:04d}") as served:
         async with login_app_with(namegen_url=served[0]) as client:
@@ -299,7 +300,8 @@ async def test_known_addresses_take_the_same_path_as_new_ones(
 
 async def test_exchange_takes_the_user_as_mailed_or_percent_encoded_once_more(
         login: httpx.AsyncClient, mailbox: Mailbox, make_user: Callable[..., Any]) -> None:
-    """The frontend may pass `user` from the link's fragment still encoded: it is decoded once more (§1.4)."""
+    """The frontend may pass `user` from the link's fragment still encoded: it is decoded once more
+    (docs/sign-in.md, "By e-mail link (no password)")."""
     from urllib.parse import quote
 
     owner = await make_user(username=f"ÄlykäsKettu#{time.time_ns() % 10_000:04d}x")

@@ -187,7 +187,8 @@ async def test_codes_and_login_links_are_not_interchangeable(login: httpx.AsyncC
 
 async def test_pre_hijacking_by_registration_is_refused(login: httpx.AsyncClient, mailbox: Mailbox,
                                                         service_client: Callable[[str], httpx.AsyncClient]) -> None:
-    """§11.1: an attacker registers the victim's address with a password of their choosing."""
+    """Account pre-hijacking (docs/contract.md, "Security fixes"): an attacker registers the victim's address
+    with a password of their choosing."""
     victim = new_email("victim")
     attacker_name, attacker_password = new_name("Evil"), "attacker knows this"
     assert (await register(login, attacker_name, victim, password=attacker_password)).status_code == 201
@@ -255,7 +256,8 @@ async def test_unconfirmed_registrations_are_purged_a_day_after_their_code_expir
 
 async def test_signed_in_caller_with_an_invalid_registration_gets_422_first(
         login: httpx.AsyncClient, make_user: Callable[..., Any]) -> None:
-    """Validation is answered before "Already signed-in" (§1.3 order), the password policy included."""
+    """Validation is answered before "Already signed-in" (docs/contract.md, "Order of checks"), the password
+    policy included."""
     user = await make_user()
     for body in ({"username": new_name(), "email": new_email(), "password": "short"},
                  {"username": "x", "email": new_email(), "password": PASSWORD}):

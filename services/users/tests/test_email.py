@@ -174,7 +174,8 @@ async def test_mails_are_in_the_requested_language_and_the_owners_notice_in_the_
 
 
 async def test_another_accounts_address_leaves_the_same_traces_as_a_free_one(users, make_user, mailbox):
-    """The export's pending requests do not tell whether the asked-for address has an account (§11.6)."""
+    """The export's pending requests do not tell whether the asked-for address has an account
+    (docs/contract.md, "Security fixes")."""
     owner, user = await make_user(), await make_user()
     free = f"free-{user.username.lower()}@example.com"
     token, pending = user.token, []

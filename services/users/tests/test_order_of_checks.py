@@ -1,4 +1,5 @@
-"""Which error wins: invalid parameters are 422 before a missing session is 401 (api-data.md §1.3)."""
+"""Which error wins: invalid parameters are 422 before a missing session is 401 (docs/contract.md,
+"Order of checks")."""
 
 import pytest
 

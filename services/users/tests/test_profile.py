@@ -45,7 +45,8 @@ async def test_empty_patch_changes_nothing(users, make_user, body):
     await users.patch("/me", headers=user.headers, json={"city": "Turku"})
     response = await users.patch("/me", headers=user.headers, json=body) if body is not None else \
         await users.patch("/me", headers=user.headers)
-    assert response.status_code == 204  # the contract's recommendation for `{}` (§4.2), not a 500 or 304
+    # The contract's recommendation for `{}` (docs/contract.md, "Sessions and accounts"), not a 500 or 304.
+    assert response.status_code == 204
     assert response.content == b""
     me = (await users.get("/me", headers=user.headers)).json()
     assert me["city"] == "Turku"

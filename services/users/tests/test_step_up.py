@@ -1,5 +1,6 @@
-"""A stolen session alone cannot take an account over (§11.4): a first password and a new e-mail address
-need a recent sign-in or the current password, and a rename does not make a session look fresh."""
+"""A stolen session alone cannot take an account over (docs/contract.md, "Security fixes"): a first password and
+a new e-mail address need a recent sign-in or the current password, and a rename does not make a session look
+fresh."""
 
 import time
 

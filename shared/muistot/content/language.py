@@ -123,7 +123,8 @@ LangCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$"), BeforeVali
 
 
 def require_supported(lang: str, settings: Settings) -> None:
-    """Writing texts in a language the server does not offer is refused (docs/contract.md, "Recommended
-    behaviours built")."""
+    """Writing texts in a language the server does not offer is refused.
+
+    See docs/contract.md, "Recommended behaviours built"."""
     if lang not in supported_languages(settings):
         raise ApiError(406, "Language not supported")

@@ -1,4 +1,4 @@
-"""`own` and `waiting_approval` in responses (spec/api-data.md §4.4)."""
+"""`own` and `waiting_approval` in responses (docs/contract.md, "`own` and `waiting_approval`")."""
 
 from __future__ import annotations
 

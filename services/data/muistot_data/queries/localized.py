@@ -1,4 +1,4 @@
-"""Localised `info` objects: the requested language's row with per-field fallback (spec §2)."""
+"""Localised `info` objects: the requested language's row with per-field fallback (docs/api.md, "Languages")."""
 
 from __future__ import annotations
 

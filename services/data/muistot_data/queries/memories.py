@@ -1,4 +1,4 @@
-"""Memory and comment reads (§8.2, §8.3, §9.2, §9.3): one statement per level, whatever the count."""
+"""Memory and comment reads: one statement per level, whatever the count."""
 
 from __future__ import annotations
 

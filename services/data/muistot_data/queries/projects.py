@@ -1,4 +1,4 @@
-"""Project reads (§6.2, §6.3): one statement for the projects, one for their admins."""
+"""Project reads: one statement for the projects, one for their admins."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def listing_of(user: Principal | None, superuser: bool) -> Listing:
 
 @cache
 def _list_statement(listing: Listing, lang_given: bool) -> Any:
-    """The original showed an admin of any project every project (§6.2 [BUG])."""
+    """The original showed an admin of any project every project (docs/contract.md, "Recommended behaviours built")."""
     public = project_public_filter(bindparam("now"))
     viewer = bindparam("viewer_id")
     staff = or_(exists().where(and_(project_admins.c.project_id == p.id, project_admins.c.user_id == viewer)),

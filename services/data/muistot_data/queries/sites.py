@@ -1,4 +1,4 @@
-"""Site reads (§7.2, §7.3, and the map viewport/GeoJSON additions).
+"""Site reads (lists, one site, the map viewport and GeoJSON).
 
 All modes run one statement for the sites (nearest mode first fetches the visible coordinates,
 computes great-circle distances in Python and then loads the `n` nearest) and one for the memory
@@ -125,7 +125,7 @@ MEMORY_IMAGES = (select(memories.c.site_id, images.c.file_name)
 
 
 async def _memory_images(conn: AsyncConnection, site_ids: list[int]) -> dict[int, list[str]]:
-    """Images of published memories, for sites that have none of their own (chosen at random, §7.1)."""
+    """Images of published memories, for sites that have none of their own (chosen at random, as the original did)."""
     found: dict[int, list[str]] = defaultdict(list)
     if not site_ids:
         return found

@@ -1,4 +1,4 @@
-"""Comment reads (§9.2, §9.3); not mounted when MUISTOT_DISABLE_COMMENTS is set."""
+"""Comment reads; not mounted when MUISTOT_DISABLE_COMMENTS is set."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Memory reads (§8.2, §8.3); contributor writes are in memory_writes, comment reads in comments."""
+"""Memory reads; contributor writes are in memory_writes, comment reads in comments."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`GET /projects` and `GET /projects/{project}` (§6.2, §6.3). Project writes belong to the admin service."""
+"""`GET /projects` and `GET /projects/{project}`. Project writes belong to the admin service."""
 
 from __future__ import annotations
 

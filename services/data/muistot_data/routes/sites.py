@@ -1,4 +1,4 @@
-"""Site reads (§7.2, §7.3), the map viewport (`bbox`) and GeoJSON; contributor writes are in site_writes."""
+"""Site reads, the map viewport (`bbox`) and GeoJSON; contributor writes are in site_writes."""
 
 from __future__ import annotations
 
