@@ -1,4 +1,4 @@
-"""`GET /images/{image}` (§11.2): immutable files under random names, with long-lived caching."""
+"""`GET /images/{image}`: immutable files under random names, with long-lived caching."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def _matches(request: Request, etag: str) -> bool:
     304: {"description": "`If-None-Match` names this image's `ETag`"},
     **errors((503, "Image storage unavailable", "Lost Connection to Redis"))})
 async def get_image(request: Request, name: ImageNamePath, _: MaybeUser) -> Response:
-    """Anyone may fetch an image; a present but invalid token is still a 401, as everywhere (§1.1)."""
+    """Anyone may fetch an image; a present but invalid token is still a 401, as everywhere."""
     etag = _etag(name)
     headers = {"Cache-Control": CACHE_FOREVER, "ETag": etag}
     if name in BUILT_IN:
