@@ -254,3 +254,13 @@ def test_a_405_through_the_gateway_allows_every_method_of_the_path(gateway, meth
     response = gateway.request(method, path)
     assert_error(response, 405)
     assert response.headers["allow"] == allow
+
+
+def test_a_localised_read_keeps_its_language_headers_through_the_gateway(gateway) -> None:
+    """CORS adds `Origin` to `Vary`; the service's `Vary` and `Content-Language` stay (docs/api.md, "Languages")."""
+    for _ in range(2):  # a miss, then a hit of the response cache
+        response = gateway.get("/projects", headers={"Origin": "http://frontend.example", "Accept-Language": "en"})
+        assert response.status_code == 200
+        assert response.headers["content-language"]
+        varies = {name.strip() for name in response.headers["vary"].split(",")}
+        assert varies == {"Accept-Language", "Muistot-Language", "Authorization", "Origin"}
