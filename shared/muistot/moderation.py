@@ -15,11 +15,10 @@ from sqlalchemy import Column, Select, Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from muistot import audit
-from muistot.content import generations
 from muistot.db.engine import utcnow
 from muistot.db.tables import ReviewState, comments, memories, projects, reports, sites
 from muistot.worker import WorkerContext, job
+from muistot.write import Unit, Write
 
 log = logging.getLogger("muistot.moderation")
 
@@ -61,20 +60,19 @@ async def clear_reports(conn: AsyncConnection, kind: str, item_id: int) -> int:
     return int(result.rowcount or 0)
 
 
-async def hide_if_over_threshold(conn: AsyncConnection, kind: str, item_id: int, project_id: int,
-                                 threshold: int) -> bool:
+async def hide_if_over_threshold(unit: Unit, kind: str, item_id: int, project_id: int, threshold: int) -> bool:
     """Hide a published item whose open reports exceed the threshold; True when it was hidden now."""
-    if await open_report_count(conn, kind, item_id) <= threshold:
+    if await open_report_count(unit.conn, kind, item_id) <= threshold:
         return False
     table = CONTENT_TABLES[kind]
-    result = await conn.execute(update(table)
+    result = await unit.conn.execute(update(table)
                                 .where(table.c.id == item_id, table.c.state == ReviewState.published.value)
                                 .values(state=ReviewState.hidden.value, modified_at=utcnow()))
     if not result.rowcount:
         return False
-    await audit.record(conn, actor=None, action="auto_hide", target_type=kind, target_id=item_id,
-                       project_id=project_id, before={"state": ReviewState.published.value},
-                       after={"state": ReviewState.hidden.value})
+    await unit.audit(action="auto_hide", target_type=kind, target_id=item_id, project_id=project_id,
+                     before={"state": ReviewState.published.value}, after={"state": ReviewState.hidden.value},
+                     by_system=True)
     return True
 
 
@@ -101,17 +99,20 @@ async def over_threshold(conn: AsyncConnection, threshold: int) -> list[tuple[st
     return found
 
 
+async def project_names(conn: AsyncConnection, project_ids: set[int]) -> list[str]:
+    return list(await conn.scalars(select(projects.c.name).where(projects.c.id.in_(project_ids))))
+
+
 @job(AUTO_HIDE_INTERVAL)
 async def auto_hide_reported(ctx: WorkerContext) -> None:
     """Safety net behind the immediate check in the report endpoints (e.g. after a threshold change)."""
     threshold = ctx.settings.report_hide_threshold
     hidden: list[tuple[str, int, int]] = []
-    async with ctx.db.transaction() as conn:
-        for kind, item_id, project_id in await over_threshold(conn, threshold):
-            if await hide_if_over_threshold(conn, kind, item_id, project_id, threshold):
+    async with Write.of(ctx).unit(None) as unit:
+        for kind, item_id, project_id in await over_threshold(unit.conn, threshold):
+            if await hide_if_over_threshold(unit, kind, item_id, project_id, threshold):
                 hidden.append((kind, item_id, project_id))
-        touched = (await conn.scalars(select(projects.c.name).where(
-            projects.c.id.in_({project_id for _, _, project_id in hidden})))).all() if hidden else []
-    await generations.bump(ctx.redis, *touched)
+        if hidden:
+            unit.touch(*await project_names(unit.conn, {project_id for _, _, project_id in hidden}))
     if hidden:
         log.info("auto-hid %d reported item(s)", len(hidden))

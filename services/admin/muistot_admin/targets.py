@@ -1,17 +1,17 @@
 """What an admin request is about: the shared chain (`muistot.content.access`) seen from the admin side.
 
 The per-resource endpoints answer a missing link with `"<Type> not found"`; the order endpoints
-(`/admin/publish`, `/report`) answer `"Not Found"` with the type as detail (§5.1).
+(`/admin/publish`, `/report`) answer `"Not Found"` with the type as detail (docs/api.md).
 """
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from collections.abc import Mapping
 
-from muistot.content.access import Chain, CommentRow, Item, MemoryRow, ProjectRow, SiteRow, load_chain
+from muistot.content.access import Chain, CommentRow, Item, MemoryRow, ProjectRow, SiteRow
 from muistot.errors import ApiError
-from muistot.identity import Principal
 from muistot.roles import Role, require_admin_scope
+from muistot.write import Unit
 
 KIND_OF: dict[type, str] = {ProjectRow: "project", SiteRow: "site", MemoryRow: "memory", CommentRow: "comment"}
 
@@ -41,11 +41,16 @@ def order_not_found(kind: str) -> ApiError:
     return ApiError(404, "Not Found", [kind])
 
 
-async def load_order_chain(conn: AsyncConnection, user: Principal | None, names: dict[str, str | int]) -> Chain:
-    """`load_chain` with the order endpoints' 404 shape."""
+async def load_named_chain(unit: Unit, names: Mapping[str, str | int]) -> Chain:
+    """The chain of an item named by kind (`{"project": "p", "site": "s", "memory": 3}`), through the unit."""
+    return await unit.chain(str(names["project"]), names.get("site"),  # type: ignore[arg-type]
+                            names.get("memory"), names.get("comment"))  # type: ignore[arg-type]
+
+
+async def load_order_chain(unit: Unit, names: Mapping[str, str | int]) -> Chain:
+    """`load_named_chain` with the order endpoints' 404 shape."""
     try:
-        return await load_chain(conn, user, str(names["project"]), names.get("site"),  # type: ignore[arg-type]
-                                names.get("memory"), names.get("comment"))  # type: ignore[arg-type]
+        return await load_named_chain(unit, names)
     except ApiError as error:
         raise as_order_error(error) from None
 
@@ -57,13 +62,12 @@ def as_order_error(error: ApiError) -> ApiError:
     return error
 
 
-async def load_managed_chain(conn: AsyncConnection, user: Principal, min_role: Role, project: str,
-                             site: str | None = None, memory: int | None = None,
-                             comment: int | None = None) -> Chain:
-    """The chain an admin-scope endpoint changes, in the contract's order of checks (api-data.md §1.3):
+async def load_managed_chain(unit: Unit, min_role: Role, project: str, site: str | None = None,
+                             memory: int | None = None, comment: int | None = None) -> Chain:
+    """The chain an admin-scope endpoint changes, in the contract's order of checks (docs/api.md):
     403 for callers who manage nothing anywhere, then 404 for what is missing or hidden from the
     caller, then 403 without `min_role` in this project.
     """
-    await require_admin_scope(conn, user)
-    chain = await load_chain(conn, user, project, site, memory, comment)
+    await require_admin_scope(unit.conn, unit.actor)
+    chain = await unit.chain(project, site, memory, comment)
     return chain.require(owner=False, min_role=min_role)

@@ -1,15 +1,17 @@
 """Per-project generation counters that key the anonymous response cache.
 
 A project's counter is named after the project's id as it appears in URLs, folded (`muistot.text.fold`),
-so a reader finds it from the request path alone, without a database lookup. Every writer (data or
-admin) bumps the counters of the projects it changed after its commit; a cached response remembers the
-counter it was built under, so a bump makes every older entry stale at once. Listing projects depends
-on all of them, so it has its own counter (`ALL_PROJECTS`), bumped by any change a project list shows.
+so a reader finds it from the request path alone, without a database lookup. Every write bumps the
+counters of the projects it changed, through the write path (`muistot.write`, docs/write-path.md); a
+cached response remembers the counter it was built under, so a bump makes every older entry stale at once.
+Listing projects depends on all of them, so it has its own counter (`ALL_PROJECTS`), bumped by any change
+a project list shows.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 
 from redis.exceptions import RedisError
 
@@ -29,19 +31,26 @@ def key(redis: RedisClients, scope: str) -> str:
     return redis.key("gen", scope)
 
 
-async def bump(redis: RedisClients, *projects: str, projects_list: bool = True) -> None:
-    """Invalidate the cached reads of these projects (by id) and, unless told otherwise, of the project list.
+def scopes_of(projects: Iterable[str], *, projects_list: bool) -> list[str]:
+    """The counters a change of these projects (and, with `projects_list`, of the project list) affects."""
+    return sorted({scope_of(project) for project in projects}) + ([ALL_PROJECTS] if projects_list else [])
 
-    Never fails the write: the commit already happened.
-    """
-    scopes = [scope_of(project) for project in projects] + ([ALL_PROJECTS] if projects_list else [])
+
+async def advance(redis: RedisClients, scopes: Sequence[str]) -> None:
+    """Bump these counters; raises the Redis error when the cache refuses (the write path decides what then)."""
     if not scopes:
         return
+    async with redis.cache.pipeline(transaction=False) as pipe:
+        for scope in scopes:
+            pipe.incr(key(redis, scope))
+        await pipe.execute()
+
+
+async def bump(redis: RedisClients, *projects: str, projects_list: bool = True) -> None:
+    """Best effort, for tooling that changes content outside any request (the seed); services write through
+    `muistot.write`, which calls `advance` (docs/write-path.md)."""
     try:
-        async with redis.cache.pipeline(transaction=False) as pipe:
-            for scope in scopes:
-                pipe.incr(key(redis, scope))
-            await pipe.execute()
+        await advance(redis, scopes_of(projects, projects_list=projects_list))
     except RedisError as exc:
         log.warning("cache generation bump failed: %s", exc)
 

@@ -9,25 +9,25 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from muistot.auth import MaybeUser, signed_in
-from muistot.content import generations
-from muistot.content.access import load_chain
 from muistot.content.ids import PID_PATTERN, strip_text
+from muistot.deps import DatabaseDep, MaybeCaller, signed_in
 from muistot.errors import ApiError
-from muistot.mail import enqueue
 from muistot.openapi import errors, missing, nothing_changed
 from muistot.pagination import PageParams
 from muistot.ratelimit import Limit, RateLimiter, TooManyRequests
 from muistot.redis import RedisClients
 from muistot.roles import Role
 from muistot.text import fold
+from muistot.write import WriteDep
 from muistot_admin.common import unchanged
-from muistot_admin.decisions import Decision, decide, public_names
+from muistot_admin.models import Decision
 from muistot_admin.moderation_models import Queue
-from muistot_admin.queue import QueueFilter, list_queue
-from muistot_admin.scope import staff_projects
+from muistot_admin.queries.decisions import decide, public_names
+from muistot_admin.queries.queue import QueueFilter, list_queue
+from muistot_admin.queries.scope import staff_projects
+from muistot_admin.targets import load_named_chain
 
 router = APIRouter(prefix="/admin/queue", tags=["moderation"])
 log = logging.getLogger("muistot.admin.queue")
@@ -43,38 +43,31 @@ StateFilter = Annotated[Literal["pending", "published", "rejected", "hidden"] | 
 
 @router.get("", response_model=None, responses={
     200: {"model": Queue}, **errors(401, (403, "Not enough privileges"), missing("project"))})
-async def get_queue(request: Request, page: PageParams, user: MaybeUser, project: ProjectFilter = None,
+async def get_queue(page: PageParams, caller: MaybeCaller, db: DatabaseDep, project: ProjectFilter = None,
                     type: KindFilter = None, state: StateFilter = None) -> dict:
     """Items waiting for approval or reported, oldest first, with their open report counts and reasons."""
-    caller = signed_in(user)
-    async with request.app.state.db.connect() as conn:
-        scope = await staff_projects(conn, caller, strip_text(project) if project else None)
+    moderator = signed_in(caller)
+    async with db.connect() as conn:
+        scope = await staff_projects(conn, moderator, strip_text(project) if project else None)
         return await list_queue(conn, QueueFilter(project_ids=scope, kind=type, state=state), page)
 
 
 @router.post("/{kind}/{item_id}/decision", status_code=204,
              responses={**nothing_changed(), **errors(401, (403, "Not enough privileges"),
                                                 (404, "Site not found", "Memory not found", "Comment not found"))})
-async def decide_queue_item(request: Request, kind: Annotated[ItemKind, Path()],
-                        item_id: Annotated[int, Path(gt=0)], decision: Decision, user: MaybeUser) -> Response:
+async def decide_queue_item(kind: Annotated[ItemKind, Path()], item_id: Annotated[int, Path(gt=0)],
+                            decision: Decision, caller: MaybeCaller, write: WriteDep) -> Response:
     """approve → published (reports cleared); reject → rejected (reason mailed); clear_reports → reviewed."""
-    caller = signed_in(user)
-    state = request.app.state
-    async with state.db.transaction() as conn:
-        names = await public_names(conn, kind, item_id) if item_id < 2**63 else None
+    async with write.unit(signed_in(caller)) as unit:
+        names = await public_names(unit.conn, kind, item_id) if item_id < 2**63 else None
         if names is None:
             raise ApiError(404, f"{kind.capitalize()} not found")
-        chain = await load_chain(conn, caller, str(names["project"]), names.get("site"),  # type: ignore[arg-type]
-                                 names.get("memory"), names.get("comment"))  # type: ignore[arg-type]
-        chain.require(owner=False, min_role=Role.moderator)
-        changed, mail = await decide(conn, chain, decision, caller, state.settings.default_language)
-        if mail is not None and await _mail_allowed(state.redis, mail.to):
-            # Queued before the commit: if Redis is down the decision is rolled back (503), not half-done.
-            await enqueue(state.redis, mail, state.settings)
-    if not changed:
-        return unchanged()
-    await generations.bump(state.redis, chain.project.name)
-    return Response(status_code=204)
+        chain = (await load_named_chain(unit, names)).require(owner=False, min_role=Role.moderator)
+        changed, mail = await decide(unit, chain, decision)
+        # The limit is counted inside the unit: with Redis away the decision is refused (503), not half-done.
+        if mail is not None and await _mail_allowed(unit.redis, mail.to):
+            unit.mail(mail)
+    return Response(status_code=204) if changed else unchanged()
 
 
 async def _mail_allowed(redis: RedisClients, to: str) -> bool:

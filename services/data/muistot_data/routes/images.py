@@ -8,13 +8,12 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from muistot.auth import MaybeUser
 from muistot.content.ids import ImageNamePath
 from muistot.content.urls import location
+from muistot.deps import MaybeCaller, StorageDep
 from muistot.errors import ApiError
 from muistot.images import content_type_of
 from muistot.openapi import errors
-from muistot.storage import storage_of
 
 log = logging.getLogger("muistot.images")
 router = APIRouter(tags=["images"])
@@ -44,7 +43,7 @@ def _matches(request: Request, etag: str) -> bool:
     303: {"description": "No such image: to `/images/placeholder.jpg`"},
     304: {"description": "`If-None-Match` names this image's `ETag`"},
     **errors((503, "Image storage unavailable", "Lost Connection to Redis"))})
-async def get_image(request: Request, name: ImageNamePath, _: MaybeUser) -> Response:
+async def get_image(request: Request, name: ImageNamePath, storage: StorageDep, _caller: MaybeCaller) -> Response:
     """Anyone may fetch an image; a present but invalid token is still a 401, as everywhere."""
     etag = _etag(name)
     headers = {"Cache-Control": CACHE_FOREVER, "ETag": etag}
@@ -52,7 +51,6 @@ async def get_image(request: Request, name: ImageNamePath, _: MaybeUser) -> Resp
         if _matches(request, etag):
             return Response(status_code=304, headers=headers)
         return Response((STATIC / name).read_bytes(), media_type=content_type_of(name), headers=headers)
-    storage = storage_of(request.app.state)
     try:
         if _matches(request, etag) and await storage.exists(name):
             return Response(status_code=304, headers=headers)

@@ -8,31 +8,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from muistot import audit, moderation
+from muistot import moderation
 from muistot.content.access import Chain, owner_of
 from muistot.db.tables import ReviewState, comments, memories, projects, sites, users
-from muistot.identity import Principal
 from muistot.mail import MailMessage
-from muistot.openapi import examples
-from muistot.validation import Body
+from muistot.write import Unit
+from muistot_admin.models import Decision
 from muistot_admin.notices import rejection_mail
-from muistot_admin.orders import Reason
-from muistot_admin.publishing import set_content_state
+from muistot_admin.queries.publishing import set_content_state
 from muistot_admin.targets import identifier_of, kind_of
-
-Action = Literal["approve", "reject", "clear_reports"]
-
-
-class Decision(Body):
-    model_config = examples({"action": "reject", "reason": "Kirjoitus ei liity paikkaan."}, {"action": "approve"})
-
-    action: Action
-    reason: Reason = None
 
 
 async def public_names(conn: AsyncConnection, kind: str, item_id: int) -> dict[str, str | int] | None:
@@ -55,26 +42,26 @@ async def public_names(conn: AsyncConnection, kind: str, item_id: int) -> dict[s
     return dict(row) if row is not None else None
 
 
-async def decide(conn: AsyncConnection, chain: Chain, decision: Decision, actor: Principal,
-                 default_language: str) -> tuple[bool, MailMessage | None]:
+async def decide(unit: Unit, chain: Chain, decision: Decision) -> tuple[bool, MailMessage | None]:
     """Apply the decision; returns (anything changed?, mail for the author or None)."""
     target = chain.target
     kind = kind_of(target)
-    cleared = await moderation.clear_reports(conn, kind, target.id)
+    cleared = await moderation.clear_reports(unit.conn, kind, target.id)
     new_state = {"approve": ReviewState.published.value, "reject": ReviewState.rejected.value}.get(
         decision.action, ReviewState.published.value if target.state == ReviewState.hidden else target.state)
-    state_changed = await set_content_state(conn, chain.project.id, target, new_state, actor, decision.action,
+    state_changed = await set_content_state(unit, chain.project.id, target, new_state, decision.action,
                                             reason=decision.reason, reports_cleared=cleared)
     if cleared and not state_changed:
         after: dict[str, object] = {"state": target.state, "open_reports": 0}
         if decision.reason:
             after["reason"] = decision.reason
-        await audit.record(conn, actor=actor, action="clear_reports", target_type=kind,
-                           target_id=identifier_of(target), project_id=chain.project.id,
-                           before={"state": target.state, "open_reports": cleared}, after=after)
+        await unit.audit(action="clear_reports", target_type=kind, target_id=identifier_of(target),
+                         project_id=chain.project.id, before={"state": target.state, "open_reports": cleared},
+                         after=after)
     mail = None
     if decision.action == "reject" and decision.reason and state_changed:
-        mail = await _author_mail(conn, owner_of(target), kind, chain, decision.reason, default_language)
+        mail = await _author_mail(unit.conn, owner_of(target), kind, chain, decision.reason,
+                                  unit.settings.default_language)
     return state_changed or cleared > 0, mail
 
 

@@ -1,0 +1,1 @@
+"""SQL of the admin service; the routes in `routes/` hold HTTP only."""
