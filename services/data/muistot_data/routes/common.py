@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from muistot.auth import MaybeUser
 from muistot.content.urls import location
+from muistot.deps import MaybeCaller
 from muistot.errors import ApiError
 from muistot.openapi import errors, examples
 
@@ -18,7 +18,7 @@ router = APIRouter(tags=["common"])
 
 
 @router.get("/", response_class=HTMLResponse)
-async def get_index(request: Request, _: MaybeUser) -> HTMLResponse:
+async def get_index(request: Request, _caller: MaybeCaller) -> HTMLResponse:
     """A minimal liveness page whose icon is served by the image endpoint."""
     icon = location(request, "images", "favicon.ico")
     return HTMLResponse(f'<!doctype html><html><head><title>Muistot</title><link rel="icon" href="{icon}"></head>'
@@ -36,7 +36,7 @@ class Language(BaseModel):
 
 @router.get("/languages", response_model=Language, response_model_exclude_none=True,
             responses=errors((404, "Language not found")))
-async def get_language(q: Annotated[str, Query(pattern=r"^[a-z]{2,3}$")], _: MaybeUser) -> Language:
+async def get_language(q: Annotated[str, Query(pattern=r"^[a-z]{2,3}$")], _caller: MaybeCaller) -> Language:
     """Look up an ISO 639 language by its 2- or 3-letter code."""
     found = pycountry.languages.get(alpha_2=q) if len(q) == 2 else pycountry.languages.get(alpha_3=q)
     if found is None:

@@ -10,13 +10,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field, PrivateAttr
 
-from muistot.auth import MaybeUser
 from muistot.content.access import Scope, load_chain
 from muistot.content.cache import shared_audience
 from muistot.content.ids import ProjectPath, SitePath
 from muistot.content.language import requested_read_language
+from muistot.db.engine import Database
+from muistot.deps import DatabaseDep, MaybeCaller, SettingsDep
 from muistot.errors import ApiError
+from muistot.identity import Principal
 from muistot.openapi import READ_LANGUAGE, errors, missing
+from muistot.settings import Settings
 from muistot_data.models import Output, Site, Sites, languages_of
 from muistot_data.queries import memories as memory_queries
 from muistot_data.queries import sites as queries
@@ -111,48 +114,50 @@ def _feature(site: Site) -> SiteFeature:
                        properties=SiteProperties(id=site.id, name=site.info.name, memories_count=site.memories_count))
 
 
-async def _site_listing(request: Request, project: str, user: MaybeUser, filters: tuple[N, Lat, Lon, BBoxQuery],
-                        render: Callable[[list[Site]], Output], media_type: str = JSON) -> Response:
+async def _site_listing(request: Request, db: Database, settings: Settings, project: str, caller: Principal | None,
+                        filters: tuple[N, Lat, Lon, BBoxQuery], render: Callable[[list[Site]], Output],
+                        media_type: str = JSON) -> Response:
     """The visible sites of a project with the list filters, shaped by `render` (cached for anonymous)."""
     n, lat, lon, bbox = filters
     nearest, box = parse_nearest(n, lat, lon), parse_bbox(bbox)
-    state = request.app.state
-    lang = requested_read_language(request, state.settings)
-    async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, reading=Scope.project_sites)).require_listable()
+    lang = requested_read_language(request, settings)
+    async with db.connect() as conn:
+        chain = (await load_chain(conn, caller, project, reading=Scope.project_sites)).require_listable()
 
         async def build() -> Output:
             return render(await queries.list_sites(conn, chain, lang, bbox=box, nearest=nearest))
 
-        return await read_response(request, user, build, media_type, shared=shared_audience(chain),
+        return await read_response(request, caller, build, media_type, shared=shared_audience(chain),
                                    localised=lang or chain.project.default_language)
 
 
 @router.get("/projects/{project}/sites", response_model=Sites, openapi_extra=READ_LANGUAGE,
             responses=errors(missing("project")))
-async def list_sites(request: Request, project: ProjectPath, user: MaybeUser, n: N = None, lat: Lat = None,
-                     lon: Lon = None, bbox: BBoxQuery = None) -> Response:
+async def list_sites(request: Request, project: ProjectPath, caller: MaybeCaller, db: DatabaseDep,
+                     settings: SettingsDep, n: N = None, lat: Lat = None, lon: Lon = None,
+                     bbox: BBoxQuery = None) -> Response:
     """All visible sites, the `n` nearest to `lat`/`lon`, and/or those inside a `bbox` viewport."""
-    return await _site_listing(request, project, user, (n, lat, lon, bbox), lambda found: Sites(items=found))
+    return await _site_listing(request, db, settings, project, caller, (n, lat, lon, bbox),
+                               lambda found: Sites(items=found))
 
 
 @router.get("/projects/{project}/sites.geojson", response_model=GeoJson, openapi_extra=READ_LANGUAGE,
             response_class=GeoJsonResponse, responses=errors(missing("project")))
-async def list_sites_geojson(request: Request, project: ProjectPath, user: MaybeUser, n: N = None, lat: Lat = None,
-                        lon: Lon = None, bbox: BBoxQuery = None) -> Response:
+async def list_sites_geojson(request: Request, project: ProjectPath, caller: MaybeCaller, db: DatabaseDep,
+                             settings: SettingsDep, n: N = None, lat: Lat = None, lon: Lon = None,
+                             bbox: BBoxQuery = None) -> Response:
     """The visible sites as a GeoJSON FeatureCollection (Point `[lon, lat]`), with the same filters."""
-    return await _site_listing(request, project, user, (n, lat, lon, bbox),
+    return await _site_listing(request, db, settings, project, caller, (n, lat, lon, bbox),
                                GeoJson.of, media_type=GEOJSON)
 
 
 @router.get("/projects/{project}/sites/{site}", response_model=Site, openapi_extra=READ_LANGUAGE,
             responses=errors(missing("site")))
-async def get_site(request: Request, project: ProjectPath, site: SitePath, user: MaybeUser,
-                   include_memories: bool = False) -> Response:
-    state = request.app.state
-    lang = requested_read_language(request, state.settings)
-    async with state.db.connect() as conn:
-        chain = (await load_chain(conn, user, project, site, reading=Scope.site)).require_readable()
+async def get_site(request: Request, project: ProjectPath, site: SitePath, caller: MaybeCaller, db: DatabaseDep,
+                   settings: SettingsDep, include_memories: bool = False) -> Response:
+    lang = requested_read_language(request, settings)
+    async with db.connect() as conn:
+        chain = (await load_chain(conn, caller, project, site, reading=Scope.site)).require_readable()
 
         async def build() -> Site:
             found = await queries.one_site(conn, chain, lang)
@@ -163,5 +168,5 @@ async def get_site(request: Request, project: ProjectPath, site: SitePath, user:
                 found.memories = nested.get(chain.site.id, [])
             return found
 
-        return await read_response(request, user, build, shared=shared_audience(chain),
+        return await read_response(request, caller, build, shared=shared_audience(chain),
                                    localised=lang or chain.project.default_language)
