@@ -5,7 +5,7 @@ service's object. The signed-in person is always called `caller`:
 
 - `MaybeCaller`: the caller or None (anonymous). Routes with parameters take this one and call
   `signed_in(caller)` first thing, because FastAPI runs dependencies before it reports invalid
-  parameters, and the contract puts a 422 before a 401 (docs/api.md).
+  parameters, and the contract puts a 422 before a 401 (docs/contract.md, "Order of checks").
 - `Caller`: the caller, or 401 at once (routes without parameters of their own).
 
 The write path (`muistot.write.Write`) is built from these; see docs/write-path.md.

@@ -12,7 +12,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     routers = [projects.router, publish.router, reports.router, roles.router, superusers.router, queue.router,
                audit.router]
-    if not settings.disable_comments:  # the original's switch: comment routes are simply not there (§9)
+    # The original's switch: comment routes are simply not there (docs/contract.md, "Comments switch").
+    if not settings.disable_comments:
         routers += [publish.comment_router, reports.comment_router]
     return create_service_app("admin", routers, settings=settings, max_body_bytes=body_limit_for(settings),
                               description="Project management, roles, publishing and moderation.")

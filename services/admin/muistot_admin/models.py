@@ -7,7 +7,7 @@ of trying the string types first, which turned ids of 1000 and more into strings
 Ids arrive as any JSON value, so that every wrong one (a float, a list, null) is the contract's
 "Wrong type for <field>" rather than a framework error per member of a type union.
 
-Projects: unknown fields are ignored (docs/api.md). In a PATCH an absent field means "unchanged" and an
+Projects: unknown fields are ignored (docs/api.md, "Requests"). In a PATCH an absent field means "unchanged" and an
 explicit `null` means "clear" where the contract allows it.
 """
 
@@ -73,7 +73,8 @@ class Order(Body):
         if self.type == "project":
             if given:
                 raise ValueError("Incorrect parent count")
-        elif self.parents is None:  # no parents at all; an empty object is a count of zero (§5.1)
+        # No parents at all; an empty object is a count of zero (docs/contract.md, "Moderation orders").
+        elif self.parents is None:
             raise ValueError("Bad parents")
         elif len(given) != len(expected):
             raise ValueError("Incorrect parent count")
@@ -116,7 +117,7 @@ _DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 
 
 def _needs_time(value: Any) -> Any:
-    # pydantic reads "2022-01-01" as midnight; the contract refuses a date without a time (§0.5).
+    # pydantic reads "2022-01-01" as midnight; the contract refuses a date without a time (docs/api.md, "Times").
     if isinstance(value, str) and _DATE_ONLY.match(value):
         raise ValueError("Datetime requires a time part")
     return value

@@ -1,7 +1,7 @@
 """What an admin request is about: the shared chain (`muistot.content.access`) seen from the admin side.
 
 The per-resource endpoints answer a missing link with `"<Type> not found"`; the order endpoints
-(`/admin/publish`, `/report`) answer `"Not Found"` with the type as detail (docs/api.md).
+(`/admin/publish`, `/report`) answer `"Not Found"` with the type as detail (docs/contract.md, "Moderation orders").
 """
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ def as_order_error(error: ApiError) -> ApiError:
 
 async def load_managed_chain(unit: Unit, min_role: Role, project: str, site: str | None = None,
                              memory: int | None = None, comment: int | None = None) -> Chain:
-    """The chain an admin-scope endpoint changes, in the contract's order of checks (docs/api.md):
-    403 for callers who manage nothing anywhere, then 404 for what is missing or hidden from the
+    """The chain an admin-scope endpoint changes, in the contract's order of checks (docs/contract.md,
+    "Order of checks"): 403 for callers who manage nothing anywhere, then 404 for what is missing or hidden from the
     caller, then 403 without `min_role` in this project.
     """
     await require_admin_scope(unit.conn, unit.actor)

@@ -7,5 +7,6 @@ from fastapi import APIRouter
 
 def write_router(tag: str) -> APIRouter:
     """A router of contributor writes. Like the original, it reads a body sent without a Content-Type
-    as JSON (docs/api.md); a bearer header, not a cookie, authenticates, so this opens no cross-site posts."""
+    as JSON (docs/api.md, "Requests"); a bearer header, not a cookie, authenticates, so this opens no
+    cross-site posts."""
     return APIRouter(tags=[tag], strict_content_type=False)

@@ -43,7 +43,7 @@ async def set_content_state(unit: Unit, project_id: int, item: Item, new_state: 
         return False
     kind = kind_of(item)
     table = moderation.CONTENT_TABLES[kind]
-    # `modified_at` follows every change of the row, publish toggles included (docs/api.md).
+    # `modified_at` follows every change of the row, publish toggles included (docs/contract.md, "Review states").
     result = await unit.conn.execute(update(table).where(table.c.id == item.id, table.c.state == item.state)
                                 .values(state=new_state, modified_at=utcnow()))
     if not result.rowcount:

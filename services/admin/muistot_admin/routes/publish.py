@@ -79,8 +79,8 @@ async def publish_order(order: Order, caller: MaybeCaller, write: WriteDep) -> R
     moderator = signed_in(caller)
     refused = ApiError(403, f"Unauthorized {moderator.username}", [f"Order: {order.project}"])
     async with write.unit(moderator) as unit:
-        # Rights first (live, never from the session), then the rest of the chain: a caller without
-        # rights in the project learns nothing about it, not even whether it exists (docs/api.md).
+        # Rights first (live, never from the session), then the rest of the chain: a caller without rights
+        # in the project learns nothing about it, not even whether it exists (docs/contract.md, "Moderation orders").
         await require_admin_scope(unit.conn, moderator)
         try:
             project = await load_order_chain(unit, {"project": order.project})

@@ -45,7 +45,7 @@ async def create_site(request: Request, project: ProjectPath, body: NewSite, cal
                                             lat=body.location.lat, lon=body.location.lon, user_id=author.user_id)
         await put_info(unit.conn, "site", site_id, body.info, author.user_id)
         if body.info.lang != chain.project.default_language:
-            # Every site keeps a row in the project's default language (docs/api.md).
+            # Every site keeps a row in the project's default language (docs/api.md, "Languages").
             await put_info(unit.conn, "site", site_id, InfoBody(lang=chain.project.default_language,
                                                                 name=body.info.name), author.user_id)
     return no_content(201, location(request, "projects", chain.project.name, "sites", body.id))
