@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from muistot.db.engine import create_engine
 from muistot.db.tables import memories
 from muistot.settings import Settings
 from muistot_data.app import create_app
+from muistot_tooling.testing.locks import locked_table, wait_for_writers_to_finish
 from muistot_tooling.testing.plugin import running
 
 
@@ -28,27 +29,6 @@ from muistot_tooling.testing.plugin import running
 async def data_app(settings: Settings, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with running(create_app(settings.model_copy(update=overrides))) as client:
         yield client
-
-
-@asynccontextmanager
-async def locked_table(settings: Settings, table: str) -> AsyncIterator[Callable[[], Any]]:
-    """Hold `LOCK TABLES <table> WRITE` on a connection of our own until the block ends."""
-    engine = create_engine(settings, bounded=False)
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(f"LOCK TABLES {table} WRITE"))
-            try:
-                yield conn
-            finally:
-                await conn.execute(text("UNLOCK TABLES"))
-    finally:
-        await engine.dispose()
-
-
-async def wait_for_writers_to_finish(settings: Settings, table: str) -> None:
-    """Taking the write lock again waits until every transaction that touched the table has ended."""
-    async with locked_table(settings, table):
-        pass
 
 
 async def stored_titles(settings: Settings, site_id: int) -> list[str]:

@@ -19,9 +19,13 @@ The client IP comes from X-Forwarded-For only behind our own proxies.
 
 from __future__ import annotations
 
-from fastapi import Request
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from muistot.client_ip import client_ip
+from muistot.deps import RedisDep, SettingsDep
 from muistot.ratelimit import Check, Limit, RateLimiter
 from muistot.settings import Settings
 from muistot.text import fold
@@ -30,38 +34,35 @@ PASSWORD_FAILURE_WINDOW = 15 * 60
 GUESS_WINDOW = 10 * 60  # as long as a link or a code lives
 
 
-def limiter(request: Request) -> RateLimiter:
-    return RateLimiter(request.app.state.redis)
+@dataclass(frozen=True)
+class LoginLimits:
+    """The limits as one request meets them: its client's address and the configured allowances."""
+
+    limiter: RateLimiter
+    settings: Settings
+    ip: str
+
+    def mail_requests(self, email: str) -> tuple[Check, Check]:
+        """Requests that send mail (/auth/email, /auth/register): per client IP and per address, per minute."""
+        return ((Limit("login-mail-ip", self.settings.login_limit_per_ip), self.ip),
+                (Limit("login-mail-address", self.settings.login_limit_per_address), fold(email)))
+
+    def failed_attempts(self) -> Check:
+        """Failed secret-checking attempts (exchange, confirm, password) per client IP, per minute."""
+        return Limit("login-fail-ip", self.settings.login_attempts_per_ip), self.ip
+
+    def password_failures(self, account: str) -> Check:
+        """Failed password logins for one account (or one unknown identifier) from one client, per 15 minutes."""
+        limit = Limit("login-password-fail", self.settings.login_password_failures, PASSWORD_FAILURE_WINDOW)
+        return limit, f"{account}\n{self.ip}"
+
+    def wrong_guesses(self, secret_key: str) -> Check:
+        """Wrong guesses at one link or code (named by its storage key) from one client."""
+        return Limit("login-guess", self.settings.login_token_attempts, GUESS_WINDOW), f"{secret_key}\n{self.ip}"
 
 
-def ip_of(request: Request) -> str:
-    settings: Settings = request.app.state.settings
-    return client_ip(request, settings.trusted_proxy_networks)
+def request_limits(request: Request, settings: SettingsDep, redis: RedisDep) -> LoginLimits:
+    return LoginLimits(RateLimiter(redis), settings, client_ip(request, settings.trusted_proxy_networks))
 
 
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
-
-
-def mail_requests(request: Request, email: str) -> tuple[Check, Check]:
-    """Requests that send mail (/auth/email, /auth/register): per client IP and per address, per minute."""
-    settings = _settings(request)
-    return ((Limit("login-mail-ip", settings.login_limit_per_ip), ip_of(request)),
-            (Limit("login-mail-address", settings.login_limit_per_address), fold(email)))
-
-
-def failed_attempts(request: Request) -> Check:
-    """Failed secret-checking attempts (exchange, confirm, password) per client IP, per minute."""
-    return Limit("login-fail-ip", _settings(request).login_attempts_per_ip), ip_of(request)
-
-
-def password_failures(request: Request, account: str) -> Check:
-    """Failed password logins for one account (or one unknown identifier) from one client, per 15 minutes."""
-    limit = Limit("login-password-fail", _settings(request).login_password_failures, PASSWORD_FAILURE_WINDOW)
-    return limit, f"{account}\n{ip_of(request)}"
-
-
-def wrong_guesses(request: Request, secret_key: str) -> Check:
-    """Wrong guesses at one link or code (named by its storage key) from one client."""
-    return Limit("login-guess", _settings(request).login_token_attempts, GUESS_WINDOW), \
-        f"{secret_key}\n{ip_of(request)}"
+LimitsDep = Annotated[LoginLimits, Depends(request_limits)]

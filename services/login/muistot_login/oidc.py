@@ -13,11 +13,12 @@ import asyncio
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import httpx
 from authlib.oidc.core import CodeIDToken
+from fastapi import Depends, Request
 from joserfc import jwt
 from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
@@ -224,3 +225,10 @@ class OidcClients:
 
     def get(self, name: str) -> OidcClient | None:
         return self._clients.get(name)
+
+
+def app_oidc(request: Request) -> OidcClients:
+    return request.app.state.oidc  # type: ignore[no-any-return]
+
+
+OidcDep = Annotated[OidcClients, Depends(app_oidc)]

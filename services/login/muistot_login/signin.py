@@ -1,24 +1,20 @@
-"""Starting a session after a successful login: the `Authorization: bearer <token>` answer (docs/api.md)."""
+"""Signing an account in once the sign-in's unit commits (`muistot.signin`)."""
 
 from __future__ import annotations
 
 from fastapi import Request
-from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot.accounts import user_by_id
 from muistot.errors import ApiError
 from muistot.roles import is_superuser
+from muistot.signin import NewSession, start_after_commit
+from muistot.write import Unit
 
-CLIENT_MAX = 200
 
-
-async def session_response(request: Request, conn: AsyncConnection, user_id: int) -> Response:
-    """A new session for the user; username (as stored) and superuser flag are read from the DB now."""
-    row = await user_by_id(conn, user_id)
+async def sign_in(unit: Unit, request: Request, user_id: int) -> NewSession:
+    """The username (as stored) and superuser flag are read in the unit; the session starts after its commit."""
+    row = await user_by_id(unit.conn, user_id)
     if row is None:
         raise ApiError(404, "Not found")
-    superuser = await is_superuser(conn, user_id)
-    client = request.headers.get("user-agent", "")[:CLIENT_MAX]
-    token, _ = await request.app.state.sessions.create(user_id, str(row["username"]), superuser, client=client)
-    return Response(status_code=200, headers={"Authorization": f"bearer {token}"})
+    return start_after_commit(unit, request, user_id=user_id, username=str(row["username"]),
+                              superuser=await is_superuser(unit.conn, user_id))

@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 
 import httpx
-from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot.accounts import username_taken
 from muistot.errors import ApiError
 from muistot.names import generate_username
+from muistot.redis import RedisClients
 from muistot.settings import Settings
 from muistot.validation import is_valid_username
 from muistot_login import links
@@ -45,14 +46,12 @@ async def candidate(settings: Settings) -> str:
     return generate_username()
 
 
-async def unique_username(request: Request) -> str:
+async def unique_username(conn: AsyncConnection, redis: RedisClients, settings: Settings) -> str:
     """A name no account has and no pending e-mail signup has reserved."""
-    state = request.app.state
     for _ in range(ATTEMPTS):
-        name = await candidate(state.settings)
-        async with state.db.connect() as conn:
-            if await username_taken(conn, name):
-                continue
-        if not await links.name_reserved(state.redis, name):
+        name = await candidate(settings)
+        if await username_taken(conn, name):
+            continue
+        if not await links.name_reserved(redis, name):
             return name
     raise ApiError(503, "Service Unavailable", ["no free username found"])

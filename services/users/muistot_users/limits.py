@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from muistot.client_ip import client_ip
+from muistot.deps import RedisDep, SettingsDep
 from muistot.ratelimit import Limit, RateLimiter
 
 HOUR = 3600
@@ -23,9 +27,16 @@ PASSWORD_FAILURES_PER_USER = Limit("me-password-user", 5, 15 * 60)
 PASSWORD_FAILURES_PER_IP = Limit("me-password-ip", 30, 15 * 60)
 
 
-def limiter(request: Request) -> RateLimiter:
-    return RateLimiter(request.app.state.redis)
+@dataclass(frozen=True)
+class MeLimits:
+    """The limiter and the client address of one request."""
+
+    limiter: RateLimiter
+    ip: str
 
 
-def ip_of(request: Request) -> str:
-    return client_ip(request, request.app.state.settings.trusted_proxy_networks)
+def request_limits(request: Request, settings: SettingsDep, redis: RedisDep) -> MeLimits:
+    return MeLimits(RateLimiter(redis), client_ip(request, settings.trusted_proxy_networks))
+
+
+LimitsDep = Annotated[MeLimits, Depends(request_limits)]

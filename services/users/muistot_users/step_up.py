@@ -10,42 +10,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
-
 from muistot.errors import ApiError
 from muistot.identity import Principal
 from muistot.passwords import usable_password, verify_password
+from muistot.settings import Settings
 from muistot_users import limits
+from muistot_users.limits import MeLimits
 
 RECENT_SIGN_IN_REQUIRED = "Recent sign-in required"
 
 
-async def check_current_password(request: Request, user: Principal, stored: str | None, given: str | None) -> None:
+async def check_current_password(request_limits: MeLimits, settings: Settings, caller: Principal,
+                                 stored: str | None, given: str | None) -> None:
     """403 unless `given` is the current password; wrong guesses are rate limited (429)."""
-    limiter = limits.limiter(request)
-    checks = ((limits.PASSWORD_FAILURES_PER_USER, str(user.user_id)),
-              (limits.PASSWORD_FAILURES_PER_IP, limits.ip_of(request)))
+    limiter = request_limits.limiter
+    checks = ((limits.PASSWORD_FAILURES_PER_USER, str(caller.user_id)),
+              (limits.PASSWORD_FAILURES_PER_IP, request_limits.ip))
     await limiter.check(*checks)
     if given is None:
         raise ApiError(403, "Current password required")
-    if not await verify_password(given, stored, request.app.state.settings.bcrypt_cost):
+    if not await verify_password(given, stored, settings.bcrypt_cost):
         await limiter.hit(*checks)
         raise ApiError(403, "Wrong password")
 
 
-def require_recent_sign_in(request: Request, user: Principal, *, has_password: bool) -> None:
+def require_recent_sign_in(settings: Settings, caller: Principal, *, has_password: bool) -> None:
     """403 "Recent sign-in required" for a session whose sign-in is older than MUISTOT_REAUTH_SECONDS; the
     details name `current_password` when the account has one it could give instead."""
-    if not user.signed_in_within(request.app.state.settings.reauth_seconds):
+    if not caller.signed_in_within(settings.reauth_seconds):
         raise ApiError(403, RECENT_SIGN_IN_REQUIRED, ["current_password"] if has_password else ())
 
 
-async def require_step_up(request: Request, user: Principal, account: dict[str, Any],
+async def require_step_up(request_limits: MeLimits, settings: Settings, caller: Principal, account: dict[str, Any],
                           current_password: str | None) -> None:
     """The current password when the account has one and it was given, otherwise a recent sign-in."""
     has_password = usable_password(account["password_hash"], account["password_confirmed"])
     if has_password and current_password is not None:
-        await check_current_password(request, user, account["password_hash"], current_password)
+        await check_current_password(request_limits, settings, caller, account["password_hash"], current_password)
     else:
-        require_recent_sign_in(request, user, has_password=has_password)
+        require_recent_sign_in(settings, caller, has_password=has_password)
 

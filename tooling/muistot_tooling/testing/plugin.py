@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,11 +19,14 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.engine import make_url
 
 from muistot import migrate
 from muistot.settings import Settings
 from muistot_tooling.testing.factories import TestUser, insert_signed_in_user
+from muistot_tooling.testing.ports import free_port
 from muistot_tooling.testing.servers import MYSQL_SERVER, REDIS_SERVER
 from muistot_tooling.testing.servers import admin_execute as _admin_execute
 from muistot_tooling.testing.servers import drop_redis_prefix as _drop_redis_prefix
@@ -63,6 +67,33 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 # Addresses where nothing listens: outage tests get a real refused connection, not a mock.
 CLOSED_MYSQL_URL = "mysql+aiomysql://root@127.0.0.1:1/nothing"
 CLOSED_REDIS_URL = "redis://127.0.0.1:1/0"
+
+
+@pytest_asyncio.fixture
+async def own_redis() -> AsyncIterator[str]:
+    """The URL of a redis-server of this test alone (no persistence), stopped afterwards: a test may pause it
+    (`CLIENT PAUSE … WRITE`) without touching anybody else's tests."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is needed for this test")
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                                   "--appendonly", "no", stdout=asyncio.subprocess.DEVNULL,
+                                                   stderr=asyncio.subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = Redis.from_url(url)
+    try:
+        for _ in range(100):
+            try:
+                await client.ping()
+                break
+            except RedisConnectionError:
+                await asyncio.sleep(0.05)
+        yield url
+    finally:
+        await client.aclose()
+        process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=10)
 
 
 @pytest.fixture

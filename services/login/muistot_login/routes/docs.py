@@ -21,8 +21,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from muistot.app import readiness
 from muistot.content.urls import root_path
+from muistot.deps import SettingsDep
 from muistot.errors import ApiError, error_response
-from muistot.settings import SERVICES
+from muistot.settings import SERVICES, Settings
 from muistot.upstreams import service_urls
 
 router = APIRouter(include_in_schema=False)
@@ -37,6 +38,7 @@ ASSETS = {
     "oauth2-redirect.js": "text/javascript",
 }
 TIMEOUT = httpx.Timeout(3.0)
+THIS_SERVICE = "login"  # these routes are the login service's own
 # httpx logs every request at INFO; the access lines of the services already say it.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -92,15 +94,15 @@ async def docs_asset(asset: str) -> Response:
 
 
 @router.get("/openapi/{service}.json")
-async def openapi(service: str, request: Request) -> Response:
+async def openapi(service: str, request: Request, settings: SettingsDep) -> Response:
     if service not in SERVICES:
         raise ApiError(404)
-    if service == request.app.state.service:
+    if service == THIS_SERVICE:
         return JSONResponse(request.app.openapi())
     problem = "unreachable"
     async with httpx.AsyncClient(timeout=TIMEOUT) as client:
         # Any instance of the service has the same spec; the first that answers gives it.
-        for base in service_urls(request.app.state.settings, service):
+        for base in service_urls(settings, service):
             try:
                 answer = await client.get(f"{base}/openapi.json")
             except httpx.HTTPError:
@@ -111,14 +113,14 @@ async def openapi(service: str, request: Request) -> Response:
     return error_response(503, "Service Unavailable", [f"{service}: {problem}"], headers={"Retry-After": "5"})
 
 
-async def _probe(client: httpx.AsyncClient, request: Request, service: str) -> str:
-    if service == request.app.state.service:
+async def _probe(client: httpx.AsyncClient, request: Request, settings: Settings, service: str) -> str:
+    if service == THIS_SERVICE:
         checks = await readiness(request.app)
         failed = [f"{name} {state}" for name, state in checks.items() if state != "ok"]
         return "ok" if not failed else "; ".join(failed)
     # A service is ready when one of its instances is: the gateway sends its requests to those.
     states = await asyncio.gather(*(_probe_instance(client, base) for base in
-                                    service_urls(request.app.state.settings, service)))
+                                    service_urls(settings, service)))
     return "ok" if "ok" in states else "; ".join(dict.fromkeys(states))
 
 
@@ -131,10 +133,10 @@ async def _probe_instance(client: httpx.AsyncClient, base: str) -> str:
 
 
 @router.get("/_internal/ready-all")
-async def ready_all(request: Request) -> Response:
+async def ready_all(request: Request, settings: SettingsDep) -> Response:
     """The gateway's `/ready`: every service ready, or 503 naming the ones that are not."""
     async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-        states = await asyncio.gather(*(_probe(client, request, name) for name in SERVICES))
+        states = await asyncio.gather(*(_probe(client, request, settings, name) for name in SERVICES))
     services: dict[str, Any] = dict(zip(SERVICES, states, strict=True))
     failed = [f"{name}: {state}" for name, state in services.items() if state != "ok"]
     if failed:

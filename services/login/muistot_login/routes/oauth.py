@@ -21,18 +21,22 @@ from fastapi.responses import RedirectResponse, Response
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 
-from muistot.auth import MaybeUser
 from muistot.content.urls import location
+from muistot.deps import MaybeCaller, RedisDep, SettingsDep
 from muistot.errors import ApiError
 from muistot.openapi import errors, signed_in_response
 from muistot.ratelimit import TooManyRequests
+from muistot.redis import RedisClients
 from muistot.settings import Settings
+from muistot.signin import NewSession
 from muistot.validation import PlainText
-from muistot_login import accounts, limits, oauth_flow
+from muistot.write import Write, WriteDep
+from muistot_login import accounts, oauth_flow
+from muistot_login.limits import LimitsDep
 from muistot_login.models import ProviderCodeExchange, ProviderInfo, ProviderList
-from muistot_login.oidc import CodeRejected, InvalidIdToken, OidcClient, ProviderUnavailable
+from muistot_login.oidc import CodeRejected, InvalidIdToken, OidcClients, OidcDep, ProviderUnavailable
 from muistot_login.routes.email_login import NOT_FOUND, refuse_signed_in
-from muistot_login.signin import session_response
+from muistot_login.signin import sign_in
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 log = logging.getLogger("muistot.login.oauth")
@@ -53,10 +57,9 @@ class SignInRefused(Exception):
         self.counts = counts  # a failure of the client's (counted per IP), not of the provider
 
 
-def callback_url(request: Request, provider: str) -> str:
+def callback_url(request: Request, settings: Settings, provider: str) -> str:
     """Where the provider sends the browser back: MUISTOT_API_URL (with the root path) when set, else
     the gateway address this request came through, as in `Location` headers."""
-    settings: Settings = request.app.state.settings
     if settings.public_api_url:
         return f"{settings.public_api_url}/auth/oauth/{provider}/callback"
     return location(request, "auth", "oauth", provider, "callback")
@@ -67,14 +70,10 @@ def frontend_redirect(settings: Settings, action: str, **params: str) -> Redirec
                             headers=NO_STORE)
 
 
-def _client(request: Request, name: str) -> OidcClient | None:
-    return request.app.state.oidc.get(name)
-
-
 @router.get("/oauth", response_model=ProviderList)
-async def list_providers(request: Request) -> ProviderList:
+async def list_providers(settings: SettingsDep) -> ProviderList:
     """The providers people can sign in with: names (the contract's list) and button labels."""
-    configured = request.app.state.settings.oidc_providers
+    configured = settings.oidc_providers
     return ProviderList(oauth_providers=[provider.name for provider in configured],
                         providers=[ProviderInfo(name=provider.name, label=provider.label) for provider in configured])
 
@@ -83,20 +82,22 @@ async def list_providers(request: Request) -> ProviderList:
             responses={302: {"description": "To the provider's sign-in page (a browser navigation, not a fetch)"},
                        **errors((404, "Unknown provider"), 429,
                                 (503, "Provider unavailable", "Lost Connection to Redis"))})
-async def start_provider_sign_in(request: Request, provider: Annotated[PlainText, Path(max_length=64)]) -> Response:
+async def start_provider_sign_in(request: Request, provider: Annotated[PlainText, Path(max_length=64)],
+                                 oidc: OidcDep, limits: LimitsDep, redis: RedisDep,
+                                 settings: SettingsDep) -> Response:
     """Start signing in with `provider`: a browser navigation, answered with a redirect to it."""
-    client = _client(request, provider)
+    client = oidc.get(provider)
     if client is None:
         raise ApiError(404, "Unknown provider")
     # Starting stores a state for 10 minutes but checks no secret: a client over its failure limit
     # is refused, a start itself does not count.
-    await limits.limiter(request).check(limits.failed_attempts(request))
+    await limits.limiter.check(limits.failed_attempts())
     try:
         await client.metadata()  # before anything is stored: a provider that is down leaves nothing behind
     except ProviderUnavailable as exc:
         log.warning("provider %s unavailable: %s", provider, exc)
         raise ApiError(503, "Provider unavailable", headers={"Retry-After": "30"}) from None
-    state, pending = await oauth_flow.begin(request.app.state.redis, provider, callback_url(request, provider))
+    state, pending = await oauth_flow.begin(redis, provider, callback_url(request, settings, provider))
     url = await client.authorization_url(redirect_uri=pending.redirect_uri, state=state, nonce=pending.nonce,
                                          code_verifier=pending.code_verifier)
     return RedirectResponse(url, status_code=302, headers=NO_STORE)
@@ -104,16 +105,16 @@ async def start_provider_sign_in(request: Request, provider: Annotated[PlainText
 
 @router.get("/oauth/{provider}/callback", status_code=302, response_class=RedirectResponse,
             responses={302: {"description": "To `MUISTOT_PUBLIC_URL#oauth-login:code=…` or `#oauth-error:error=…`"}})
-async def provider_callback(request: Request, provider: str, state: str | None = None, code: str | None = None,
-                   error: str | None = None) -> Response:
+async def provider_callback(provider: str, oidc: OidcDep, limits: LimitsDep, redis: RedisDep,
+                            settings: SettingsDep, state: str | None = None, code: str | None = None,
+                            error: str | None = None) -> Response:
     """The provider's return. Every outcome is a redirect to the frontend; nothing is written but a
     one-time code, so a refusal leaves nothing behind."""
-    settings: Settings = request.app.state.settings
     try:
         # Counted against the client's failure limit, and given back when the sign-in succeeds.
-        async with limits.limiter(request).attempt(limits.failed_attempts(request)) as attempt:
+        async with limits.limiter.attempt(limits.failed_attempts()) as attempt:
             try:
-                one_time_code = await _prove(request, provider, state, code, error)
+                one_time_code = await _prove(oidc, redis, provider, state, code, error)
             except SignInRefused as refused:
                 attempt.failed = refused.counts
                 raise
@@ -132,14 +133,15 @@ def _refused(settings: Settings, provider: str, refused: SignInRefused) -> Respo
     return frontend_redirect(settings, "oauth-error", error=refused.reason, provider=provider[:64])
 
 
-async def _prove(request: Request, provider: str, state: str | None, code: str | None, error: str | None) -> str:
+async def _prove(oidc: OidcClients, redis: RedisClients, provider: str, state: str | None, code: str | None,
+                 error: str | None) -> str:
     """Check the callback and the provider's ID token; the one-time code for the frontend."""
-    client = _client(request, provider)
+    client = oidc.get(provider)
     if client is None:
         raise SignInRefused("unknown_provider")
     pending = None
     if state and len(state) <= MAX_STATE_LENGTH:
-        pending = await oauth_flow.take_pending(request.app.state.redis, state)
+        pending = await oauth_flow.take_pending(redis, state)
     # A state is single use and belongs to the provider it was made for (no mixing up providers).
     if pending is None or pending.provider != provider:
         raise SignInRefused("invalid_state")
@@ -158,29 +160,29 @@ async def _prove(request: Request, provider: str, state: str | None, code: str |
         raise SignInRefused("invalid_code", str(exc)) from None
     except InvalidIdToken as exc:
         raise SignInRefused("invalid_token", str(exc)) from None
-    return await oauth_flow.issue_code(request.app.state.redis, provider, identity)
+    return await oauth_flow.issue_code(redis, provider, identity)
 
 
 @router.post("/oauth/exchange", status_code=200, response_class=Response,
              responses={**signed_in_response(), **errors((403, "Already signed-in"), (404, NOT_FOUND), 429)})
-async def exchange_provider_code(request: Request, user: MaybeUser, body: ProviderCodeExchange) -> Response:
+async def exchange_provider_code(request: Request, caller: MaybeCaller, body: ProviderCodeExchange,
+                                 limits: LimitsDep, redis: RedisDep, write: WriteDep) -> Response:
     """Trade the one-time code of `#oauth-login:code=…` for a session: 200 with the token in `Authorization`."""
-    refuse_signed_in(user)
-    state = request.app.state
-    async with limits.limiter(request).attempt(limits.failed_attempts(request)) as attempt:
-        proven = await oauth_flow.take_code(state.redis, body.code)
+    refuse_signed_in(caller)
+    async with limits.limiter.attempt(limits.failed_attempts()) as attempt:
+        proven = await oauth_flow.take_code(redis, body.code)
         if proven is None:
             raise attempt.failure(ApiError(404, NOT_FOUND))
     try:
-        user_id = await _signed_in_account(request, proven)
+        session = await _sign_in(request, write, proven)
     except IntegrityError:
         # A sign-in racing this one linked the identity or took the address first: now it is visible.
-        user_id = await _signed_in_account(request, proven)
+        session = await _sign_in(request, write, proven)
+    return session.response()
+
+
+async def _sign_in(request: Request, write: Write, proven: oauth_flow.ProvenSignIn) -> NewSession:
     # The account and its link are committed before the session exists.
-    async with state.db.connect() as conn:
-        return await session_response(request, conn, user_id)
-
-
-async def _signed_in_account(request: Request, proven: oauth_flow.ProvenSignIn) -> int:
-    async with request.app.state.db.transaction() as conn:
-        return await accounts.account_for_identity(request, conn, proven)
+    async with write.unit(None) as unit:
+        user_id = await accounts.account_for_identity(unit, proven)
+        return await sign_in(unit, request, user_id)

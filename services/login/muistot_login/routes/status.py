@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from muistot.auth import MaybeUser
+from muistot.deps import MaybeCaller
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -13,9 +13,9 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.get("/status", status_code=200, response_class=Response,
             responses={200: {"description": "The session is valid (empty body)"},
                        401: {"description": "No session, or an invalid one (empty body)"}})
-async def session_status(user: MaybeUser) -> Response:
+async def session_status(caller: MaybeCaller) -> Response:
     """200 with an empty body while the session is valid; 401 with an empty body without a token."""
-    if user is None:
+    if caller is None:
         return Response(status_code=401)
     return Response(status_code=200)
 

@@ -11,33 +11,10 @@ The moderation audit log keeps the actor's name as written at the time (an accou
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, union
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from muistot.db.tables import (
-    comments,
-    memories,
-    project_admins,
-    project_moderators,
-    projects,
-    sites,
-    users,
-)
-
-
-async def affected_projects(conn: AsyncConnection, user_id: int) -> set[str]:
-    """Projects (by id) whose public reads show this person (as author or admin): their caches must be dropped."""
-    involved = union(
-        select(sites.c.project_id).where(sites.c.creator_id == user_id),
-        select(sites.c.project_id).join(memories, memories.c.site_id == sites.c.id)
-        .where(memories.c.user_id == user_id),
-        select(sites.c.project_id).join(memories, memories.c.site_id == sites.c.id)
-        .join(comments, comments.c.memory_id == memories.c.id).where(comments.c.user_id == user_id),
-        select(project_admins.c.project_id).where(project_admins.c.user_id == user_id),
-        select(project_moderators.c.project_id).where(project_moderators.c.user_id == user_id),
-    ).subquery()
-    query = select(projects.c.name).join(involved, involved.c.project_id == projects.c.id)
-    return {str(row[0]) for row in await conn.execute(query)}
+from muistot.db.tables import comments, memories, users
 
 
 async def delete_account(conn: AsyncConnection, user_id: int) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, or_, select
+from sqlalchemy import Select, and_, case, exists, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot.content.states import is_published, waiting_approval
@@ -125,3 +125,19 @@ async def page(conn: AsyncConnection, name: str, user_id: int, request: PageRequ
     build_query, key, item = LISTS[name]
     rows = (await conn.execute(keyset(build_query(user_id), [key], request))).mappings().all()
     return paged(rows, request, key=lambda row: (row["id"],), item=item)
+
+
+async def projects_showing(conn: AsyncConnection, user_id: int) -> set[str]:
+    """Projects (by id) whose public reads show this person's name (as author, creator or staff): the cached
+    reads a rename or a deletion makes stale."""
+    involved = union(
+        select(sites.c.project_id).where(sites.c.creator_id == user_id),
+        select(sites.c.project_id).join(memories, memories.c.site_id == sites.c.id)
+        .where(memories.c.user_id == user_id),
+        select(sites.c.project_id).join(memories, memories.c.site_id == sites.c.id)
+        .join(comments, comments.c.memory_id == memories.c.id).where(comments.c.user_id == user_id),
+        select(project_admins.c.project_id).where(project_admins.c.user_id == user_id),
+        select(project_moderators.c.project_id).where(project_moderators.c.user_id == user_id),
+    ).subquery()
+    query = select(projects.c.name).join(involved, involved.c.project_id == projects.c.id)
+    return {str(row[0]) for row in await conn.execute(query)}

@@ -18,28 +18,25 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 
 from muistot.accounts import user_by_email
-from muistot.auth import MaybeUser, signed_in
 from muistot.content.language import requested_write_language
+from muistot.deps import DatabaseDep, MaybeCaller, SettingsDep, signed_in
 from muistot.errors import ApiError
-from muistot.mail import enqueue
 from muistot.openapi import MAIL_LANGUAGE, TOKEN_HEADER, errors
 from muistot.roles import is_superuser
+from muistot.signin import start_after_commit
 from muistot.text import fold
 from muistot.validation import EmailAddress, PlainText
+from muistot.write import WriteDep
 from muistot_users import limits, mails
+from muistot_users.limits import LimitsDep
 from muistot_users.models import EmailChange
 from muistot_users.queries import one_time_secrets
 from muistot_users.queries.profile import change_email, load_account
-from muistot_users.session_tokens import login_response, replace_session
 from muistot_users.step_up import require_step_up
 
 router = APIRouter(prefix="/me", tags=["me"])
 
 LINK_LIFETIME_HOURS = 24
-
-
-def _link(request: Request, token: str) -> str:
-    return f"{request.app.state.settings.public_url}#email-change:token={token}"
 
 
 @router.post("/email", status_code=200, response_class=Response, responses={
@@ -48,70 +45,67 @@ def _link(request: Request, token: str) -> str:
     304: {"description": "This is already the account's address"},
     **errors(401, (403, "Recent sign-in required", "Current password required", "Wrong password"), 429),
 }, openapi_extra=MAIL_LANGUAGE)
-async def request_email_change(request: Request, maybe_user: MaybeUser,
+async def request_email_change(request: Request, caller: MaybeCaller, request_limits: LimitsDep, db: DatabaseDep,
+                               settings: SettingsDep, write: WriteDep,
                                email: Annotated[EmailAddress, Query(max_length=320)],
                                body: EmailChange | None = None) -> Response:
     """Mail a confirmation link to `email` and a notice to the current address; nothing changes yet.
 
     Needs a recent sign-in, or the current password in the body: a stolen session alone cannot
     move the account to another mailbox."""
-    user = signed_in(maybe_user)
-    state = request.app.state
-    async with state.db.connect() as conn:
-        account = await load_account(conn, user.user_id)
+    caller = signed_in(caller)
+    async with db.connect() as conn:
+        account = await load_account(conn, caller.user_id)
         if account["email"] is not None and account["email_key"] == fold(email):
             return Response(status_code=304)
-        owner = await user_by_email(conn, email)
-        superuser = await is_superuser(conn, user.user_id)
-    await require_step_up(request, user, account, body.current_password if body is not None else None)
-    await limits.limiter(request).hit((limits.MAIL_PER_USER, str(user.user_id)),
-                                      (limits.MAIL_PER_IP, limits.ip_of(request)),
-                                      (limits.MAIL_PER_ADDRESS, fold(email)))
-    lang = requested_write_language(request, state.settings)
-    async with state.db.transaction() as conn:
+    await require_step_up(request_limits, settings, caller, account,
+                          body.current_password if body is not None else None)
+    await request_limits.limiter.hit((limits.MAIL_PER_USER, str(caller.user_id)),
+                                     (limits.MAIL_PER_IP, request_limits.ip),
+                                     (limits.MAIL_PER_ADDRESS, fold(email)))
+    lang = requested_write_language(request, settings)
+    async with write.unit(caller) as unit:
+        owner = await user_by_email(unit.conn, email)
         # Stored whoever owns the address, so the answer takes the same work and `/me/export` shows the same
-        # pending request either way (no enumeration); a link for someone else's address is never mailed, so it is dead.
+        # pending request either way (no enumeration); a link for someone else's address is never mailed.
         token = one_time_secrets.new_link_token()
-        await one_time_secrets.issue(conn, user.user_id, one_time_secrets.EMAIL_CHANGE, token,
+        await one_time_secrets.issue(unit.conn, caller.user_id, one_time_secrets.EMAIL_CHANGE, token,
                                      lifetime=dt.timedelta(hours=LINK_LIFETIME_HOURS), payload=email)
         if owner is None:
-            message = mails.email_change_link(email, account["username"], _link(request, token), LINK_LIFETIME_HOURS,
-                                              lang)
+            link = f"{settings.public_url}#email-change:token={token}"
+            unit.mail(mails.email_change_link(email, account["username"], link, LINK_LIFETIME_HOURS, lang))
         else:  # the address's owner did not ask for this: their own language, not the requester's
-            message = mails.email_in_use_notice(email, owner["lang"] or state.settings.default_language)
-        # Queued before the commit: if Redis is down, the request fails whole (503) and no link exists.
-        await enqueue(state.redis, message, state.settings)
+            unit.mail(mails.email_in_use_notice(email, owner["lang"] or settings.default_language))
         if account["email"]:
-            await enqueue(state.redis, mails.email_change_notice(account["email"], account["username"], email, lang),
-                          state.settings)
-    token = await replace_session(request, user, username=account["username"], superuser=superuser)
-    return login_response(token)
+            unit.mail(mails.email_change_notice(account["email"], account["username"], email, lang))
+        session = start_after_commit(unit, request, user_id=caller.user_id, username=account["username"],
+                                     superuser=await is_superuser(unit.conn, caller.user_id), replaces=caller)
+    return session.response()
 
 
 @router.post("/email/confirm", status_code=204, responses={
     204: {"description": "The address is changed; every other session of the account has ended"},
     **errors(401, (404, "Not Found"), (409, "Email in use"), 429),
 })
-async def confirm_email_change(request: Request, maybe_user: MaybeUser,
+async def confirm_email_change(caller: MaybeCaller, request_limits: LimitsDep, write: WriteDep,
                                token: Annotated[PlainText, Query(min_length=1, max_length=200)]) -> Response:
     """Apply the change that the token was mailed for. Single use; a few wrong tries end the link."""
-    user = signed_in(maybe_user)
-    state = request.app.state
-    await limits.limiter(request).hit((limits.CODE_ATTEMPTS_PER_USER, str(user.user_id)))
+    caller = signed_in(caller)
+    await request_limits.limiter.hit((limits.CODE_ATTEMPTS_PER_USER, str(caller.user_id)))
     conflict = False
     found = None
     try:
-        async with state.db.transaction() as conn:
-            await load_account(conn, user.user_id, for_update=True)
-            found = await one_time_secrets.redeem(conn, user.user_id, one_time_secrets.EMAIL_CHANGE, token)
+        async with write.unit(caller) as unit:
+            await load_account(unit.conn, caller.user_id, for_update=True)
+            found = await one_time_secrets.redeem(unit.conn, caller.user_id, one_time_secrets.EMAIL_CHANGE, token)
             if found is not None:
                 email = str(found["payload"])
-                if await user_by_email(conn, email, other_than=user.user_id) is not None:
+                if await user_by_email(unit.conn, email, other_than=caller.user_id) is not None:
                     conflict = True  # the link is used up either way
                 else:
-                    await change_email(conn, user.user_id, email)
+                    await change_email(unit.conn, caller.user_id, email)
                     # The sign-in address changed: other devices sign in again (rolled back if Redis is down).
-                    await state.sessions.revoke_all(user.user_id, except_id=user.session_id)
+                    await unit.sessions.revoke_all(caller.user_id, except_id=caller.session_id)
     except IntegrityError:
         raise ApiError(409, "Email in use") from None
     if found is None:

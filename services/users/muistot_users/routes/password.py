@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.exceptions import RequestValidationError
 
-from muistot.auth import MaybeUser, signed_in
+from muistot.deps import DatabaseDep, MaybeCaller, SettingsDep, signed_in
 from muistot.errors import ApiError
 from muistot.openapi import errors
 from muistot.passwords import hash_password, policy_error, usable_password
 from muistot.validation import PlainText
+from muistot.write import WriteDep
+from muistot_users.limits import LimitsDep
 from muistot_users.models import PasswordChange
 from muistot_users.queries.profile import load_account, replace_password
 from muistot_users.step_up import check_current_password, require_recent_sign_in
@@ -48,24 +50,23 @@ def new_password(query_value: str | None, body: PasswordChange | None, min_lengt
     **errors(401, (403, "Current password required", "Wrong password", "Recent sign-in required"),
              (409, "Password changed meanwhile"), 429),
 })
-async def set_password(request: Request, maybe_user: MaybeUser,
-                       password: Annotated[PlainText | None, Query(max_length=1000)] = None,
+async def set_password(caller: MaybeCaller, request_limits: LimitsDep, db: DatabaseDep, settings: SettingsDep,
+                       write: WriteDep, password: Annotated[PlainText | None, Query(max_length=1000)] = None,
                        body: PasswordChange | None = None) -> Response:
-    settings = request.app.state.settings
     value = new_password(password, body, settings.password_min_length)  # validation first: 422 before 401
-    user = signed_in(maybe_user)
-    async with request.app.state.db.connect() as conn:
-        account = await load_account(conn, user.user_id)
+    caller = signed_in(caller)
+    async with db.connect() as conn:
+        account = await load_account(conn, caller.user_id)
     if usable_password(account["password_hash"], account["password_confirmed"]):
-        await check_current_password(request, user, account["password_hash"],
+        await check_current_password(request_limits, settings, caller, account["password_hash"],
                                      body.current_password if body is not None else None)
-    else:  # a first password opens password sign-in: only right after a sign-in (docs/api.md)
-        require_recent_sign_in(request, user, has_password=False)
+    else:  # a first password opens password sign-in: only right after a sign-in (docs/sign-in.md)
+        require_recent_sign_in(settings, caller, has_password=False)
     hashed = await hash_password(value, settings.bcrypt_cost)
-    async with request.app.state.db.transaction() as conn:
-        if not await replace_password(conn, user.user_id, stored=account["password_hash"], new_hash=hashed):
+    async with write.unit(caller) as unit:
+        if not await replace_password(unit.conn, caller.user_id, stored=account["password_hash"], new_hash=hashed):
             # changed by another request since the current password was checked
             raise ApiError(409, "Password changed meanwhile")
         # Ended before the commit: if Redis is down the password stays as it was (503).
-        await request.app.state.sessions.revoke_all(user.user_id, except_id=user.session_id)
+        await unit.sessions.revoke_all(caller.user_id, except_id=caller.session_id)
     return Response(status_code=200)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 
-from muistot.auth import MaybeUser, signed_in
+from muistot.deps import MaybeCaller, signed_in
 from muistot.openapi import errors
 from muistot.validation import PlainText
+from muistot.write import WriteDep
 from muistot_users import linked_providers
 
 router = APIRouter(prefix="/me", tags=["me"])
@@ -18,9 +19,9 @@ router = APIRouter(prefix="/me", tags=["me"])
     204: {"description": "The provider no longer signs in to this account"},
     **errors(401, (404, "Provider not linked"), (409, "No other way to sign in")),
 })
-async def unlink_provider(request: Request, maybe_user: MaybeUser,
+async def unlink_provider(caller: MaybeCaller, write: WriteDep,
                           provider: Annotated[PlainText, Path(max_length=64)]) -> Response:
-    user = signed_in(maybe_user)
-    async with request.app.state.db.transaction() as conn:
-        await linked_providers.unlink(conn, request.app.state.settings, user.user_id, provider)
+    caller = signed_in(caller)
+    async with write.unit(caller) as unit:
+        await linked_providers.unlink(unit.conn, unit.settings, caller.user_id, provider)
     return Response(status_code=204)
