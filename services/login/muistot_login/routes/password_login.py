@@ -84,7 +84,7 @@ async def password_login(request: Request, caller: MaybeCaller, body: PasswordLo
 async def register(request: Request, caller: MaybeCaller, body: Registration, limits: LimitsDep, db: DatabaseDep,
                    redis: RedisDep, settings: SettingsDep, write: WriteDep) -> Response:
     problem = policy_error(body.password, settings.password_min_length)
-    if problem:  # validation: answered before "Already signed-in", like every other 422 (docs/api.md, Errors)
+    if problem:  # validation comes before "Already signed-in", like every 422 (docs/contract.md, "Order of checks")
         raise RequestValidationError([{"loc": ("body", "password"), "msg": problem, "type": "value_error"}])
     refuse_signed_in(caller)
     await limits.limiter.hit(*limits.mail_requests(body.email))
