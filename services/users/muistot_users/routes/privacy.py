@@ -84,7 +84,7 @@ async def delete_my_account(caller: MaybeCaller, request_limits: LimitsDep, db: 
                             write: WriteDep,
                             token: Annotated[PlainText | None, Query(min_length=6, max_length=200)] = None,
                             body: AccountDeletion | None = None) -> Response:
-    """Delete the account; memories and comments stay, anonymised (see `queries.account_deletion`)."""
+    """Delete the account; the memories and comments it wrote stay, without an author."""
     caller = signed_in(caller)
     password = body.password if body is not None else None
     async with db.connect() as conn:
