@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from muistot import accounts, identities
+from muistot.db.engine import Database
 from muistot.errors import ApiError
 from muistot.text import fold
 from muistot.write import Unit
@@ -16,16 +17,17 @@ from muistot_login.queries.accounts import email_login_confirmed
 log = logging.getLogger("muistot.login")
 
 
-async def new_account(unit: Unit, *, email: str | None, how: str, username: str | None = None) -> int:
-    """A verified account under `username` (a generated one if none is given or it was taken meanwhile)."""
+async def new_account(unit: Unit, db: Database, *, email: str | None, how: str, username: str | None = None) -> int:
+    """A verified account under `username` (a generated one, checked on `db`, if none is given or it was
+    taken meanwhile)."""
     if username is None or await accounts.username_taken(unit.conn, username):
-        username = await usernames.unique_username(unit.conn, unit.redis, unit.settings)
+        username = await usernames.unique_username(db, unit.redis, unit.settings)
     user_id = await accounts.insert_user(unit.conn, username=username, email=email, verified=True)
     log.info("account %s created by %s", user_id, how)
     return user_id
 
 
-async def account_for_link(unit: Unit, link: links.Link) -> int:
+async def account_for_link(unit: Unit, db: Database, link: links.Link) -> int:
     """The account a valid e-mail link signs into, created now for a pending signup; 404 for a void link."""
     if link.user_id is not None:
         row = await accounts.user_by_id(unit.conn, link.user_id)
@@ -36,10 +38,10 @@ async def account_for_link(unit: Unit, link: links.Link) -> int:
     existing = await accounts.user_by_email(unit.conn, link.email)
     if existing is not None:  # the address got an account meanwhile (another link, a registration)
         return int(existing["id"])
-    return await new_account(unit, email=link.email, username=link.username, how="e-mail login")
+    return await new_account(unit, db, email=link.email, username=link.username, how="e-mail login")
 
 
-async def account_for_identity(unit: Unit, proven: ProvenSignIn) -> int:
+async def account_for_identity(unit: Unit, db: Database, proven: ProvenSignIn) -> int:
     """The account a proven provider identity signs into.
 
     An identity linked before signs into its account. A first sign-in links to the account whose
@@ -60,7 +62,7 @@ async def account_for_identity(unit: Unit, proven: ProvenSignIn) -> int:
         await email_login_confirmed(conn, user_id)
         log.info("identity at %s linked to account %s by its verified address", proven.provider, user_id)
     else:
-        user_id = await new_account(unit, email=verified_email, how=f"sign-in with {proven.provider}")
+        user_id = await new_account(unit, db, email=verified_email, how=f"sign-in with {proven.provider}")
     await identities.link(conn, user_id, provider=proven.provider, issuer=proven.issuer, subject=proven.subject,
                           email=proven.email)
     return user_id

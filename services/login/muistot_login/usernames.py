@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from muistot.accounts import username_taken
+from muistot.db.engine import Database
 from muistot.errors import ApiError
 from muistot.names import generate_username
 from muistot.redis import RedisClients
@@ -46,12 +46,14 @@ async def candidate(settings: Settings) -> str:
     return generate_username()
 
 
-async def unique_username(conn: AsyncConnection, redis: RedisClients, settings: Settings) -> str:
-    """A name no account has and no pending e-mail signup has reserved."""
+async def unique_username(db: Database, redis: RedisClients, settings: Settings) -> str:
+    """A name no account has and no pending e-mail signup has reserved. No connection is held while an
+    external generator is asked."""
     for _ in range(ATTEMPTS):
         name = await candidate(settings)
-        if await username_taken(conn, name):
-            continue
+        async with db.connect() as conn:
+            if await username_taken(conn, name):
+                continue
         if not await links.name_reserved(redis, name):
             return name
     raise ApiError(503, "Service Unavailable", ["no free username found"])

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from muistot.accounts import user_by_email, user_by_username
 from muistot.content.language import requested_write_language
-from muistot.deps import MaybeCaller, RedisDep
+from muistot.deps import DatabaseDep, MaybeCaller, RedisDep, SettingsDep
 from muistot.errors import ApiError
 from muistot.mail.templates import login_mail
 from muistot.openapi import MAIL_LANGUAGE, errors, signed_in_response
@@ -53,17 +53,19 @@ async def send_login_link(unit: Unit, request: Request, *, user_id: int | None, 
 @router.post("/email", status_code=204, response_class=Response, openapi_extra=MAIL_LANGUAGE,
              responses={204: {"description": "A link was mailed (whether or not the address has an account)"},
                         **errors((403, "Already signed-in"), 429)})
-async def request_login_link(request: Request, caller: MaybeCaller, limits: LimitsDep, write: WriteDep,
+async def request_login_link(request: Request, caller: MaybeCaller, limits: LimitsDep, db: DatabaseDep,
+                             redis: RedisDep, settings: SettingsDep, write: WriteDep,
                              email: Annotated[EmailAddress, Query(description="where to send the link")]) -> Response:
     """Mail a login link to `email`. 204 whether or not the address has an account."""
     refuse_signed_in(caller)
     await limits.limiter.hit(*limits.mail_requests(email))
+    async with db.connect() as conn:
+        row = await user_by_email(conn, email)
+    # A name is looked up and picked for known addresses too (asking MUISTOT_NAMEGEN_URL, if set), so a
+    # known address is not answered measurably faster than a new one (enumeration by timing).
+    reserved = await links.reserved_name(redis, email)
+    fresh = await usernames.unique_username(db, redis, settings)
     async with write.unit(None) as unit:
-        row = await user_by_email(unit.conn, email)
-        # A name is looked up and picked for known addresses too (asking MUISTOT_NAMEGEN_URL, if set), so a
-        # known address is not answered measurably faster than a new one (enumeration by timing).
-        reserved = await links.reserved_name(unit.redis, email)
-        fresh = await usernames.unique_username(unit.conn, unit.redis, unit.settings)
         if row is not None:
             await send_login_link(unit, request, user_id=int(row["id"]), username=str(row["username"]),
                                   email=str(row["email"]), verified=bool(row["verified"]))
@@ -96,7 +98,7 @@ async def exchange_login_link(request: Request, caller: MaybeCaller, limits: Lim
             await attempt.count(limits.wrong_guesses(key))
             if not link.matches(token):
                 raise attempt.failure(ApiError(404, NOT_FOUND))
-            user_id = await accounts.account_for_link(unit, link)
+            user_id = await accounts.account_for_link(unit, write.db, link)
             await email_login_confirmed(unit.conn, user_id)
             if not await links.consume(redis, link):
                 raise ApiError(404, NOT_FOUND)  # used (or replaced) meanwhile: roll everything back

@@ -184,5 +184,5 @@ async def exchange_provider_code(request: Request, caller: MaybeCaller, body: Pr
 async def _sign_in(request: Request, write: Write, proven: oauth_flow.ProvenSignIn) -> NewSession:
     # The account and its link are committed before the session exists.
     async with write.unit(None) as unit:
-        user_id = await accounts.account_for_identity(unit, proven)
+        user_id = await accounts.account_for_identity(unit, write.db, proven)
         return await sign_in(unit, request, user_id)
