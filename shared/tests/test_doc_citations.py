@@ -36,3 +36,18 @@ def test_every_cited_section_exists():
         if not target.exists() or heading not in headings(target):
             broken.append((str(path.relative_to(REPO)), document, heading))
     assert broken == []
+
+
+# The design documents' names and the section sign, spelled so that a grep for them does not find this line.
+OUTSIDE = re.compile(r"DESIGN\.md|api-[d]ata|api-auth-[a]dmin|data-[m]odel|\u00a7")
+
+
+def test_nothing_cites_a_document_outside_the_repository():
+    """The design documents the code was written from are not in the repository: docs/ holds what they said."""
+    paths = [REPO / "README.md", REPO / "CHANGELOG.md", *(REPO / "docs").glob("*")]
+    for top in SOURCES:
+        paths += [path for path in (REPO / top).rglob("*") if ".venv" not in path.parts and path.is_file()
+                  and path.suffix in (".py", ".yaml", ".yml", ".sh", ".http", ".md", ".json", ".toml")]
+    cited = [(str(path.relative_to(REPO)), number) for path in paths
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if OUTSIDE.search(line)]
+    assert cited == []

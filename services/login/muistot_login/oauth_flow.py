@@ -23,7 +23,7 @@ from muistot_login.oidc import ProvenIdentity
 
 STATE_SECONDS = 600
 CODE_SECONDS = 120
-VERIFIER_LENGTH = 64  # RFC 7636 §4.1: 43 to 128 unreserved characters
+VERIFIER_LENGTH = 64  # RFC 7636, section 4.1: 43 to 128 unreserved characters
 
 
 def _digest(value: str) -> str:

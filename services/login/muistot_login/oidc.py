@@ -95,7 +95,7 @@ def _auth_method(provider: OidcProvider, document: dict[str, Any]) -> str:
 
 
 def _parse_metadata(provider: OidcProvider, document: dict[str, Any]) -> Metadata:
-    # OpenID Connect Discovery §4.3: the document must name exactly the issuer it was fetched for.
+    # OpenID Connect Discovery, section 4.3: the document must name exactly the issuer it was fetched for.
     if document.get("issuer") != provider.issuer:
         raise ProviderUnavailable(f"discovery names issuer {document.get('issuer')!r}, not {provider.issuer!r}")
     endpoints = {}
