@@ -7,7 +7,7 @@ SERVICE ?=
 
 PACKAGES := -e shared -e tooling -e services/login -e services/users -e services/admin -e services/data
 
-.PHONY: venv run test lint fmt bench migrate clean
+.PHONY: venv run test lint fmt bench resilience migrate clean
 
 PIP := $(BIN)/pip --disable-pip-version-check
 INSTALL_ARGS := -c constraints.txt $(PACKAGES) -r requirements-dev.txt
@@ -48,6 +48,10 @@ fmt: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m muistot_tooling.bench $(if $(MUISTOT_SCALE),--scale $(MUISTOT_SCALE))
+
+# Faults, fuzzing and abuse against a stack on a MariaDB and a Redis of its own (README: "Resilience run").
+resilience: $(STAMP)
+	$(BIN)/python -m muistot_tooling.resilience
 
 .PHONY: openapi
 openapi: $(STAMP)
