@@ -10,13 +10,13 @@ public rule matches under it, and a last router answers everything outside it wi
 (see `muistot_tooling.gateway.root_path`).
 
 The errors middleware fetches its JSON pages through the `internal` entry point too, where a `retry`
-middleware moves on to the next service when the one picked is down, so a dead service never makes
-the error page itself fail.
+middleware moves on to the next service when the one picked is down or dies answering, so a dead
+service never makes the error page itself fail.
 
 Reads and writes of a route get separate routers: `GET`/`HEAD` (`<route>-read`) end in the `retry`
-middleware, so a read that could not reach a dying instance is sent to another one; every other method
-goes without it, so the gateway never sends a write twice. (Traefik retries only a request it could not
-hand to a server at all; one the server received and then died on is answered 502, the JSON 503.)
+middleware, so a read that could not reach an instance, or whose instance died answering it (Traefik's
+own 502), is sent to another one; every other method goes without it, so the gateway never sends a write
+twice. (A write the server received and then died on is answered 502, the JSON 503.)
 
 Each service's instances are health-checked on `/ready` (where the renderer can say so), and with
 `GatewayOptions.unavailable_fallback` a service whose every instance is out of the pool is answered by
@@ -155,8 +155,9 @@ def middlewares(table: RouteTable, options: GatewayOptions) -> dict[str, dict[st
             "authResponseHeaders": [IDENTITY_HEADER, "X-Request-Id"],
             "maxResponseBodySize": 65536,
         }},
-        # A dead instance refuses the connection: try the next one (error pages and reads only).
-        RETRY: {"retry": {"attempts": 4}},
+        # A dead instance refuses the connection, and one killed while answering leaves Traefik's 502: try the
+        # next one (error pages and reads only; Traefik never retries a POST or PATCH on a status).
+        RETRY: {"retry": {"attempts": 4, "status": ["502"]}},
     }
     if options.unavailable_fallback:
         defined[UNAVAILABLE] = {"replacePath": {"path": UNAVAILABLE_PAGE}}
