@@ -66,6 +66,8 @@ def _fault(run: Run, name: str, inject: Callable[[], str], restore: Callable[[],
     window = run.recorder.open_window(name)
     try:
         during = inject()
+    except (httpx.HTTPError, OSError, RuntimeError, ValueError) as exc:
+        during = f"{type(exc).__name__}: {exc}"
     finally:
         if restore is not None:
             restore()
@@ -177,15 +179,16 @@ def killed_service(run: Run, service: str) -> Case:
             return f"the runner did not see {service} die"
         method, path, headers = _probe_for(run, service)
         problems: list[str] = []
-        saw_503 = False
+        clean_503s = 0
         with run.client() as client:
             deadline = time.monotonic() + RECOVERY_TIMEOUT
             while time.monotonic() < deadline:
                 answer = client.request(method, path, headers=headers)
                 if answer.status_code >= 500:
-                    saw_503 = True
                     if _degraded(answer):
                         problems.append(_degraded(answer))
+                    else:
+                        clean_503s += 1
                 elif answer.status_code >= 300:
                     problems.append(f"{method} {path} answered {answer.status_code}")
                 if run.stack.wait_line(f"{service} is serving again", lines, 0) is not None and \
@@ -196,8 +199,7 @@ def killed_service(run: Run, service: str) -> Case:
                 problems.append(f"{service} not serving again within {RECOVERY_TIMEOUT:.0f} s")
         if run.stack.pid_of("serve", service) in (None, pid):
             problems.append(f"no new {service} process")
-        if not saw_503:
-            say(f"  ({service} was back before a request saw it down)")
+        say(f"  {method} {path} answered {clean_503s} JSON 503s with Retry-After while {service} was down")
         return "; ".join(sorted(set(problems)))
 
     return _fault(run, f"kill -9 of the {service} service", inject)
