@@ -38,6 +38,17 @@ def _interrupt(signum: int, _: FrameType | None) -> None:
 
 
 def run_phases(run: Run, outcome: Outcome, phases: set[str]) -> None:
+    try:
+        _phases(run, outcome, phases)
+    finally:  # counted however the run ends
+        recorder = run.recorder
+        outcome.requests, outcome.errors, outcome.server_errors = recorder.requests, recorder.errors, \
+            recorder.server_errors
+        outcome.unexpected_5xx += recorder.unexpected_5xx
+        outcome.problems += recorder.problems
+
+
+def _phases(run: Run, outcome: Outcome, phases: set[str]) -> None:
     with run.client() as client:
         run.admin = run.person(superuser=True)
         run.project = create_project(client, run.admin)
@@ -49,7 +60,7 @@ def run_phases(run: Run, outcome: Outcome, phases: set[str]) -> None:
         try:
             time.sleep(SETTLE_SECONDS)
             if "faults" in phases:
-                outcome.faults = faults.every_fault(run)
+                faults.every_fault(run, outcome.faults)
             time.sleep(SETTLE_SECONDS)
         finally:
             load.finish()
@@ -61,11 +72,6 @@ def run_phases(run: Run, outcome: Outcome, phases: set[str]) -> None:
         outcome.fuzz_ran = True
     if "abuse" in phases:
         outcome.abuse = abuse.every_case(run)
-    recorder = run.recorder
-    outcome.requests, outcome.errors, outcome.server_errors = recorder.requests, recorder.errors, \
-        recorder.server_errors
-    outcome.unexpected_5xx += recorder.unexpected_5xx
-    outcome.problems += recorder.problems
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -190,7 +190,21 @@ def _fields(run: Run, client: httpx.Client, owner: Person, project: str, site: s
             comment_holder["path"] = re.sub(r"^https?://[^/]+", "", answer.headers["location"])
         return answer
 
-    fields: list[tuple[str, Callable[[str], httpx.Response], Callable[[], Any]]] = []
+    reported: dict[str, int] = {}
+
+    def write_report(value: str) -> httpx.Response:
+        """A report with this reason on a memory of its own, so the export names it unambiguously."""
+        created = client.post(f"{site_path}/memories", headers=admin.headers, json={"title": "Ilmianto", "story": "x"})
+        reported["memory"] = int(created.headers["location"].rstrip("/").rsplit("/", 1)[1])
+        return client.put(f"{site_path}/memories/{reported['memory']}/report", headers=owner.headers,
+                          json={"reason": value})
+
+    def read_report() -> Any:
+        reports = client.get("/me/export", headers=owner.headers).json()["reports"]
+        return next(report["reason"] for report in reports if report.get("memory") == reported["memory"])
+
+    fields: list[tuple[str, Callable[[str], httpx.Response], Callable[[], Any]]] = [
+        ("report reason", write_report, read_report)]
     for key in ("name", "abstract", "description"):
         fields.append((f"project {key}", info_writer(base, key), info_reader(base, key)))
         fields.append((f"site {key}", info_writer(site_path, key), info_reader(site_path, key)))

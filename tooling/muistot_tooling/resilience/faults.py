@@ -260,8 +260,11 @@ def mail_outage(run: Run) -> Case:
     return _fault(run, "mail server down", inject)
 
 
-def every_fault(run: Run) -> list[Case]:
-    cases = [redis_outage(run), mariadb_outage(run), table_lock(run)]
-    cases += [killed_service(run, service) for service in ("login", "users", "admin", "data")]
-    cases += [killed_worker(run), mail_outage(run)]
-    return cases
+def every_fault(run: Run, cases: list[Case]) -> None:
+    """Each fault in turn, its outcome appended to `cases` as soon as it is known."""
+    faults: list[Callable[[], Case]] = [lambda: redis_outage(run), lambda: mariadb_outage(run),
+                                        lambda: table_lock(run)]
+    faults += [lambda service=service: killed_service(run, service) for service in ("login", "users", "admin", "data")]
+    faults += [lambda: killed_worker(run), lambda: mail_outage(run)]
+    for fault in faults:
+        cases.append(fault())
