@@ -58,8 +58,3 @@ async def read_response(request: Request, user: Principal | None, build: Callabl
     if isinstance(slot, Slot):
         await cache.store(slot, headers, body)
     return answer(headers, body)
-
-
-def no_content(status: int = 204, location: str | None = None) -> Response:
-    """Write answers (201, 204, 304) carry no body (docs/contract.md, "Transport")."""
-    return Response(status_code=status, headers={"Location": location} if location else None)

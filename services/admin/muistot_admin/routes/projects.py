@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from muistot.answers import no_content
 from muistot.content.ids import ProjectPath
 from muistot.content.info import put_info
 from muistot.content.language import require_supported
@@ -21,7 +22,6 @@ from muistot.openapi import errors, missing, nothing_changed
 from muistot.roles import SUPERUSER_REQUIRED, Role, is_superuser
 from muistot.text import fold
 from muistot.write import WriteDep
-from muistot_admin.common import unchanged
 from muistot_admin.models import ModifiedProject, NewProject, to_utc
 from muistot_admin.queries import projects as queries
 from muistot_admin.queries.publishing import soft_delete_project
@@ -63,7 +63,7 @@ async def create_project(request: Request, body: NewProject, caller: MaybeCaller
             "default_language": body.info.lang, "auto_publish": body.auto_publish,
             "admin_posting": body.admin_posting, "admins": sorted(body.admins),
             "starts": body.starts, "ends": body.ends})
-    return Response(status_code=201, headers={"Location": location(request, "projects", body.id)})
+    return no_content(201, location(request, "projects", body.id))
 
 
 @router.patch("/projects/{project}", status_code=204, responses={**nothing_changed(), **errors(
@@ -106,11 +106,11 @@ async def modify_project(request: Request, project: ProjectPath, body: ModifiedP
             await put_info(unit.conn, "project", current.id, body.info, editor.user_id)
             after["info"] = body.info.lang
         if not after:
-            return unchanged()
+            return no_content(304)
         await queries.change_project(unit.conn, current.id, editor.user_id, columns)
         await unit.audit(action="update", target_type="project", target_id=current.name, project_id=current.id,
                          before=before, after=after)
-    return Response(status_code=204, headers={"Location": location(request, "projects", current.name)})
+    return no_content(204, location(request, "projects", current.name))
 
 
 @router.delete("/projects/{project}", status_code=204, responses=errors(
@@ -123,4 +123,4 @@ async def delete_project(request: Request, project: ProjectPath, caller: MaybeCa
     async with write.unit(signed_in(caller)) as unit:
         chain = await load_managed_chain(unit, Role.admin, project)
         await soft_delete_project(unit, chain.project)
-    return Response(status_code=204, headers={"Location": location(request, "projects")})
+    return no_content(204, location(request, "projects"))

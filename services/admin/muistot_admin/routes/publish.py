@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from muistot.answers import no_content
 from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
 from muistot.content.urls import location
 from muistot.deps import MaybeCaller, signed_in
@@ -17,7 +18,6 @@ from muistot.identity import Principal
 from muistot.openapi import errors, nothing_changed
 from muistot.roles import Role, is_superuser, require_admin_scope
 from muistot.write import Write, WriteDep
-from muistot_admin.common import unchanged
 from muistot_admin.models import Order
 from muistot_admin.params import PublishFlag
 from muistot_admin.queries.publishing import publish_target
@@ -42,8 +42,8 @@ async def _publish(request: Request, write: Write, caller: Principal, publish: b
         chain = await load_managed_chain(unit, needed_role(kind), project, site, memory, comment)
         changed = await publish_target(unit, chain, publish)
     if not changed:
-        return unchanged()
-    return Response(status_code=204, headers={"Location": location(request, *url_parts(chain))})
+        return no_content(304)
+    return no_content(204, location(request, *url_parts(chain)))
 
 
 @router.post("/projects/{project}/publish", status_code=204, responses=UNCHANGED)
@@ -92,4 +92,4 @@ async def publish_order(order: Order, caller: MaybeCaller, write: WriteDep) -> R
             raise refused
         chain = await load_order_chain(unit, order.chain())
         changed = await publish_target(unit, chain, order.publish)
-    return Response(status_code=204) if changed else unchanged()
+    return no_content(204) if changed else no_content(304)

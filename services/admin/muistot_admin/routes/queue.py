@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
+from muistot.answers import no_content
 from muistot.content.ids import PID_PATTERN, strip_text
 from muistot.deps import DatabaseDep, MaybeCaller, signed_in
 from muistot.errors import ApiError
@@ -21,7 +22,6 @@ from muistot.redis import RedisClients
 from muistot.roles import Role
 from muistot.text import fold
 from muistot.write import WriteDep
-from muistot_admin.common import unchanged
 from muistot_admin.models import Decision
 from muistot_admin.moderation_models import Queue
 from muistot_admin.queries.decisions import decide, public_names
@@ -67,7 +67,7 @@ async def decide_queue_item(kind: Annotated[ItemKind, Path()], item_id: Annotate
         # The limit is counted inside the unit: with Redis away the decision is refused (503), not half-done.
         if mail is not None and await _mail_allowed(unit.redis, mail.to):
             unit.mail(mail)
-    return Response(status_code=204) if changed else unchanged()
+    return no_content(204) if changed else no_content(304)
 
 
 async def _mail_allowed(redis: RedisClients, to: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Request, Response
 
 from muistot import moderation
+from muistot.answers import no_content
 from muistot.content.access import Chain
 from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
 from muistot.content.urls import location
@@ -20,7 +21,6 @@ from muistot.identity import Principal
 from muistot.openapi import errors, missing
 from muistot.ratelimit import Limit, RateLimiter
 from muistot.write import Write, WriteDep
-from muistot_admin.common import unchanged
 from muistot_admin.models import ReportBody, ReportOrder
 from muistot_admin.targets import as_order_error, kind_of, load_named_chain, url_parts
 
@@ -49,7 +49,7 @@ async def _report_resource(request: Request, write: Write, caller: Principal | N
                            body: ReportBody | None) -> Response:
     """Always 204 with the item's `Location`, repeats included (the contract's per-resource rule)."""
     _, chain = await _report(write, signed_in(caller), names, body.reason if body else None)
-    return Response(status_code=204, headers={"Location": location(request, *url_parts(chain))})
+    return no_content(204, location(request, *url_parts(chain)))
 
 
 @router.put("/projects/{project}/sites/{site}/report", status_code=204, responses=REPORT_ERRORS)
@@ -87,4 +87,4 @@ async def report_order(order: ReportOrder, caller: MaybeCaller, write: WriteDep)
         is_new, _ = await _report(write, reporter, order.chain(), order.reason)
     except ApiError as error:
         raise as_order_error(error) from None
-    return Response(status_code=204) if is_new else unchanged()
+    return no_content(204) if is_new else no_content(304)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from muistot.answers import no_content
 from muistot.content.ids import ProjectPath
 from muistot.content.urls import location
 from muistot.deps import MaybeCaller, signed_in
@@ -43,8 +44,7 @@ async def _change_role(request: Request, write: Write, caller: Principal, projec
             await unit.audit(action=f"{'add' if add else 'remove'}_{singular}", target_type="user",
                              target_id=stored_name, project_id=chain.project.id, before={singular: present},
                              after={singular: add})
-    return Response(status_code=201 if add else 204,
-                    headers={"Location": location(request, "projects", chain.project.name)})
+    return no_content(201 if add else 204, location(request, "projects", chain.project.name))
 
 
 @router.post("/projects/{project}/admins", status_code=201, response_class=Response, responses=GRANT_ERRORS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from muistot.answers import no_content
 from muistot.content.urls import location
 from muistot.deps import Caller, DatabaseDep, MaybeCaller, signed_in
 from muistot.errors import ApiError
@@ -45,7 +46,7 @@ async def add_superuser(request: Request, username: Username, caller: MaybeCalle
         # Inside the unit: with the session store down the grant is rolled back (503), not half-done. Every
         # check reads the flag live from the database, so sessions rewritten before a failed commit grant nothing.
         await unit.sessions.update_user(user_id, superuser=True)
-    return Response(status_code=201, headers={"Location": location(request, "admin", "superusers")})
+    return no_content(201, location(request, "admin", "superusers"))
 
 
 @router.delete("/superusers", status_code=204, responses=errors(
@@ -63,4 +64,4 @@ async def remove_superuser(request: Request, username: Username, caller: MaybeCa
             await unit.audit(action="remove_superuser", target_type="user", target_id=stored_name, project_id=None,
                              before={"superuser": True}, after={"superuser": False})
             await unit.sessions.update_user(user_id, superuser=False)  # inside the unit, as above
-    return Response(status_code=204, headers={"Location": location(request, "admin", "superusers")})
+    return no_content(204, location(request, "admin", "superusers"))

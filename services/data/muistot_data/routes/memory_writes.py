@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
+from muistot.answers import no_content
 from muistot.content.ids import MemoryPath, ProjectPath, SitePath
 from muistot.content.retry import retry_deadlocks
 from muistot.content.states import initial_state
@@ -15,7 +16,6 @@ from muistot.roles import Role
 from muistot.write import WriteDep
 from muistot_data.models import ModifiedMemory, NewMemory
 from muistot_data.queries import writes as queries
-from muistot_data.responses import no_content
 from muistot_data.writes import write_router
 
 router = write_router("memories")
