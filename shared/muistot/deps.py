@@ -29,23 +29,23 @@ __all__ = ["Anonymous", "Caller", "DatabaseDep", "MaybeCaller", "RedisDep", "Ses
            "StorageDep", "signed_in"]
 
 
-def app_settings(request: Request) -> Settings:
+async def app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def app_database(request: Request) -> Database:
+async def app_database(request: Request) -> Database:
     return request.app.state.db
 
 
-def app_redis(request: Request) -> RedisClients:
+async def app_redis(request: Request) -> RedisClients:
     return request.app.state.redis
 
 
-def app_sessions(request: Request) -> SessionStore:
+async def app_sessions(request: Request) -> SessionStore:
     return request.app.state.sessions
 
 
-def app_storage(request: Request) -> Storage:
+async def app_storage(request: Request) -> Storage:
     return storage_of(request.app.state)
 
 

@@ -61,7 +61,7 @@ def decode_cursor(cursor: str) -> tuple[CursorValue, ...]:
     return tuple(values)
 
 
-def page_request(
+async def page_request(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512, description="The `next` of the previous page")] = None,
 ) -> PageRequest:

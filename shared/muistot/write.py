@@ -205,7 +205,7 @@ class Write:
             await effect()
 
 
-def app_write(request: Request) -> Write:
+async def app_write(request: Request) -> Write:
     """The app's write path, made once per app."""
     state = request.app.state
     write = getattr(state, "write", None)

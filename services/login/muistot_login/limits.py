@@ -61,7 +61,7 @@ class LoginLimits:
         return Limit("login-guess", self.settings.login_token_attempts, GUESS_WINDOW), f"{secret_key}\n{self.ip}"
 
 
-def request_limits(request: Request, settings: SettingsDep, redis: RedisDep) -> LoginLimits:
+async def request_limits(request: Request, settings: SettingsDep, redis: RedisDep) -> LoginLimits:
     return LoginLimits(RateLimiter(redis), settings, client_ip(request, settings.trusted_proxy_networks))
 
 

@@ -227,7 +227,7 @@ class OidcClients:
         return self._clients.get(name)
 
 
-def app_oidc(request: Request) -> OidcClients:
+async def app_oidc(request: Request) -> OidcClients:
     return request.app.state.oidc  # type: ignore[no-any-return]
 
 

@@ -35,7 +35,7 @@ class MeLimits:
     ip: str
 
 
-def request_limits(request: Request, settings: SettingsDep, redis: RedisDep) -> MeLimits:
+async def request_limits(request: Request, settings: SettingsDep, redis: RedisDep) -> MeLimits:
     return MeLimits(RateLimiter(redis), client_ip(request, settings.trusted_proxy_networks))
 
 
