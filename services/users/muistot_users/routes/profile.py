@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from muistot import identities
 from muistot.deps import Caller, DatabaseDep, MaybeCaller, SettingsDep, signed_in
 from muistot.encoding import json_bytes
 from muistot.openapi import errors
@@ -21,8 +20,7 @@ async def get_me(caller: Caller, db: DatabaseDep, settings: SettingsDep) -> Resp
     """The profile: username, e-mail, the personal data that is set (absent fields are omitted) and the
     sign-in providers linked to the account."""
     async with db.connect() as conn:
-        found = await load_profile(conn, caller.user_id)
-        linked = await identities.linked(conn, caller.user_id)
+        found, linked = await load_profile(conn, caller.user_id)
     profile = UserData(**found, providers=linked_providers.shown(settings, linked) or None)
     return Response(json_bytes(profile), media_type="application/json")
 
