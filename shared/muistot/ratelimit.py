@@ -5,8 +5,10 @@ A `Limit` allows `max` hits per `window` seconds for one subject (an IP, an addr
 whoever hammers a subject (say, a victim's address) cannot keep it blocked after they stop.
 Subjects are hashed before they become keys: no addresses or IPs are readable in Redis.
 
-    limiter = RateLimiter(app.state.redis)
+    limiter = RateLimiter(redis)
     await limiter.hit((EMAIL_PER_IP, ip), (EMAIL_PER_ADDRESS, email))   # 429 when over
+
+A route gets the limiter with the client's address as `limits: ClientLimitsDep`.
 
 Failure-only limits (wrong passwords, wrong link tokens) count an attempt first and give it back
 unless it failed, so successes never count, and a burst of parallel guesses cannot all slip past a
@@ -26,9 +28,13 @@ import math
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Annotated
 
+from fastapi import Depends, Request
 from redis.exceptions import RedisError
 
+from muistot.client_ip import client_ip
+from muistot.deps import RedisDep, SettingsDep
 from muistot.errors import ApiError
 from muistot.redis import RedisClients
 
@@ -154,3 +160,18 @@ class RateLimiter:
                 retry_after = max(retry_after, math.ceil(remaining / 1000))
         if retry_after:
             raise TooManyRequests(retry_after, message)
+
+
+@dataclass(frozen=True)
+class ClientLimits:
+    """A request's limiter and the client address its per-IP limits count (`muistot.client_ip`)."""
+
+    limiter: RateLimiter
+    ip: str
+
+
+async def client_limits(request: Request, settings: SettingsDep, redis: RedisDep) -> ClientLimits:
+    return ClientLimits(RateLimiter(redis), client_ip(request, settings.trusted_proxy_networks))
+
+
+ClientLimitsDep = Annotated[ClientLimits, Depends(client_limits)]

@@ -22,11 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from muistot.client_ip import client_ip
-from muistot.deps import RedisDep, SettingsDep
-from muistot.ratelimit import Check, Limit, RateLimiter
+from muistot.deps import SettingsDep
+from muistot.ratelimit import Check, ClientLimitsDep, Limit, RateLimiter
 from muistot.settings import Settings
 from muistot.text import fold
 
@@ -61,8 +60,8 @@ class LoginLimits:
         return Limit("login-guess", self.settings.login_token_attempts, GUESS_WINDOW), f"{secret_key}\n{self.ip}"
 
 
-async def request_limits(request: Request, settings: SettingsDep, redis: RedisDep) -> LoginLimits:
-    return LoginLimits(RateLimiter(redis), settings, client_ip(request, settings.trusted_proxy_networks))
+async def request_limits(client: ClientLimitsDep, settings: SettingsDep) -> LoginLimits:
+    return LoginLimits(client.limiter, settings, client.ip)
 
 
 LimitsDep = Annotated[LoginLimits, Depends(request_limits)]

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
-
-from fastapi import Depends, Request
-
-from muistot.client_ip import client_ip
-from muistot.deps import RedisDep, SettingsDep
-from muistot.ratelimit import Limit, RateLimiter
+from muistot.ratelimit import Limit
 
 HOUR = 3600
 
@@ -26,17 +19,3 @@ CODE_ATTEMPTS_PER_USER = Limit("me-code-user", 10, 15 * 60)
 PASSWORD_FAILURES_PER_USER = Limit("me-password-user", 5, 15 * 60)
 PASSWORD_FAILURES_PER_IP = Limit("me-password-ip", 30, 15 * 60)
 
-
-@dataclass(frozen=True)
-class MeLimits:
-    """The limiter and the client address of one request."""
-
-    limiter: RateLimiter
-    ip: str
-
-
-async def request_limits(request: Request, settings: SettingsDep, redis: RedisDep) -> MeLimits:
-    return MeLimits(RateLimiter(redis), client_ip(request, settings.trusted_proxy_networks))
-
-
-LimitsDep = Annotated[MeLimits, Depends(request_limits)]

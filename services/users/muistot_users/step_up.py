@@ -13,14 +13,14 @@ from typing import Any
 from muistot.errors import ApiError
 from muistot.identity import Principal
 from muistot.passwords import usable_password, verify_password
+from muistot.ratelimit import ClientLimits
 from muistot.settings import Settings
 from muistot_users import limits
-from muistot_users.limits import MeLimits
 
 RECENT_SIGN_IN_REQUIRED = "Recent sign-in required"
 
 
-async def check_current_password(request_limits: MeLimits, settings: Settings, caller: Principal,
+async def check_current_password(request_limits: ClientLimits, settings: Settings, caller: Principal,
                                  stored: str | None, given: str | None) -> None:
     """403 unless `given` is the current password; wrong guesses are rate limited (429)."""
     limiter = request_limits.limiter
@@ -41,7 +41,7 @@ def require_recent_sign_in(settings: Settings, caller: Principal, *, has_passwor
         raise ApiError(403, RECENT_SIGN_IN_REQUIRED, ["current_password"] if has_password else ())
 
 
-async def require_step_up(request_limits: MeLimits, settings: Settings, caller: Principal, account: dict[str, Any],
+async def require_step_up(request_limits: ClientLimits, settings: Settings, caller: Principal, account: dict[str, Any],
                           current_password: str | None) -> None:
     """The current password when the account has one and it was given, otherwise a recent sign-in."""
     has_password = usable_password(account["password_hash"], account["password_confirmed"])

@@ -22,13 +22,13 @@ from muistot.content.language import requested_write_language
 from muistot.deps import DatabaseDep, MaybeCaller, SettingsDep, signed_in
 from muistot.errors import ApiError
 from muistot.openapi import MAIL_LANGUAGE, TOKEN_HEADER, errors
+from muistot.ratelimit import ClientLimitsDep
 from muistot.roles import is_superuser
 from muistot.signin import start_after_commit
 from muistot.text import fold
 from muistot.validation import EmailAddress, PlainText
 from muistot.write import WriteDep
 from muistot_users import limits, mails
-from muistot_users.limits import LimitsDep
 from muistot_users.models import EmailChange
 from muistot_users.queries import one_time_secrets
 from muistot_users.queries.profile import change_email, load_account
@@ -45,7 +45,7 @@ LINK_LIFETIME_HOURS = 24
     304: {"description": "This is already the account's address"},
     **errors(401, (403, "Recent sign-in required", "Current password required", "Wrong password"), 429),
 }, openapi_extra=MAIL_LANGUAGE)
-async def request_email_change(request: Request, caller: MaybeCaller, request_limits: LimitsDep, db: DatabaseDep,
+async def request_email_change(request: Request, caller: MaybeCaller, request_limits: ClientLimitsDep, db: DatabaseDep,
                                settings: SettingsDep, write: WriteDep,
                                email: Annotated[EmailAddress, Query(max_length=320)],
                                body: EmailChange | None = None) -> Response:
@@ -87,7 +87,7 @@ async def request_email_change(request: Request, caller: MaybeCaller, request_li
     204: {"description": "The address is changed; every other session of the account has ended"},
     **errors(401, (404, "Not Found"), (409, "Email in use"), 429),
 })
-async def confirm_email_change(caller: MaybeCaller, request_limits: LimitsDep, write: WriteDep,
+async def confirm_email_change(caller: MaybeCaller, request_limits: ClientLimitsDep, write: WriteDep,
                                token: Annotated[PlainText, Query(min_length=1, max_length=200)]) -> Response:
     """Apply the change that the token was mailed for. Single use; a few wrong tries end the link."""
     caller = signed_in(caller)

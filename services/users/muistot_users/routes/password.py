@@ -17,9 +17,9 @@ from muistot.deps import DatabaseDep, MaybeCaller, SettingsDep, signed_in
 from muistot.errors import ApiError
 from muistot.openapi import errors
 from muistot.passwords import hash_password, policy_error, usable_password
+from muistot.ratelimit import ClientLimitsDep
 from muistot.validation import PlainText
 from muistot.write import WriteDep
-from muistot_users.limits import LimitsDep
 from muistot_users.models import PasswordChange
 from muistot_users.queries.profile import load_account, replace_password
 from muistot_users.step_up import check_current_password, require_recent_sign_in
@@ -50,7 +50,7 @@ def new_password(query_value: str | None, body: PasswordChange | None, min_lengt
     **errors(401, (403, "Current password required", "Wrong password", "Recent sign-in required"),
              (409, "Password changed meanwhile"), 429),
 })
-async def set_password(caller: MaybeCaller, request_limits: LimitsDep, db: DatabaseDep, settings: SettingsDep,
+async def set_password(caller: MaybeCaller, request_limits: ClientLimitsDep, db: DatabaseDep, settings: SettingsDep,
                        write: WriteDep, password: Annotated[PlainText | None, Query(max_length=1000)] = None,
                        body: PasswordChange | None = None) -> Response:
     value = new_password(password, body, settings.password_min_length)  # validation first: 422 before 401

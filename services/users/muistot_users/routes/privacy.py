@@ -22,12 +22,12 @@ from muistot.deps import Caller, DatabaseDep, MaybeCaller, SessionsDep, Settings
 from muistot.errors import ApiError
 from muistot.openapi import MAIL_LANGUAGE, errors
 from muistot.passwords import usable_password
+from muistot.ratelimit import ClientLimitsDep
 from muistot.sessions import SessionStore
 from muistot.text import fold
 from muistot.validation import PlainText
 from muistot.write import WriteDep
 from muistot_users import limits, mails
-from muistot_users.limits import LimitsDep
 from muistot_users.models import AccountDeletion, Export
 from muistot_users.queries import one_time_secrets
 from muistot_users.queries.account_deletion import delete_account
@@ -57,7 +57,7 @@ async def export_my_data(caller: Caller, db: DatabaseDep, sessions: SessionsDep)
     204: {"description": "A deletion code was mailed to the account's address"},
     **errors((409, "No e-mail address"), 429),
 }, openapi_extra=MAIL_LANGUAGE)
-async def request_account_deletion(request: Request, caller: Caller, request_limits: LimitsDep, db: DatabaseDep,
+async def request_account_deletion(request: Request, caller: Caller, request_limits: ClientLimitsDep, db: DatabaseDep,
                                    settings: SettingsDep, write: WriteDep) -> Response:
     async with db.connect() as conn:
         account = await load_account(conn, caller.user_id)
@@ -80,8 +80,8 @@ async def request_account_deletion(request: Request, caller: Caller, request_lim
     204: {"description": "The account is deleted and every session of it has ended"},
     **errors(401, (403, "Confirmation required", "Wrong password", "Invalid code", "Recent sign-in required"), 429),
 })
-async def delete_my_account(caller: MaybeCaller, request_limits: LimitsDep, db: DatabaseDep, settings: SettingsDep,
-                            write: WriteDep,
+async def delete_my_account(caller: MaybeCaller, request_limits: ClientLimitsDep, db: DatabaseDep,
+                            settings: SettingsDep, write: WriteDep,
                             token: Annotated[PlainText | None, Query(min_length=6, max_length=200)] = None,
                             body: AccountDeletion | None = None) -> Response:
     """Delete the account; the memories and comments it wrote stay, without an author."""
