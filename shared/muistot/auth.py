@@ -1,4 +1,5 @@
-"""FastAPI dependencies that turn a request into the current principal.
+"""The functions that turn a request into the caller; routes take them as `muistot.deps.MaybeCaller`,
+`Caller` and `Anonymous`.
 
 Order: the gateway's signed identity header if present; otherwise a bearer token checked against
 Redis (a service running alone); otherwise anonymous. Any header that is present but wrong is a
@@ -76,8 +77,8 @@ async def require_principal(principal: Annotated[Principal | None, Depends(optio
 
 def signed_in(user: Principal | None) -> Principal:
     """The caller, or 401 "Unauthorized". Call it first thing in an endpoint that takes parameters, with the
-    principal from `MaybeUser`: FastAPI runs dependencies before it reports invalid parameters, so with
-    `CurrentUser` a 401 would win over the 422 the contract puts first (docs/contract.md, "Order of checks")."""
+    caller from `muistot.deps.MaybeCaller`: FastAPI runs dependencies before it reports invalid parameters, so
+    with `Caller` a 401 would win over the 422 the contract puts first (docs/contract.md, "Order of checks")."""
     if user is None:
         raise ApiError(401, "Unauthorized")
     return user
@@ -86,8 +87,3 @@ def signed_in(user: Principal | None) -> Principal:
 async def require_anonymous(principal: Annotated[Principal | None, Depends(optional_principal)]) -> None:
     if principal is not None:
         raise ApiError(403, "Already signed-in")
-
-
-MaybeUser = Annotated[Principal | None, Depends(optional_principal)]
-CurrentUser = Annotated[Principal, Depends(require_principal)]
-Anonymous = Annotated[None, Depends(require_anonymous)]

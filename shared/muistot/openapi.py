@@ -3,7 +3,7 @@ every status an operation can answer, the bearer scheme's optional or required u
 
 A route names the errors particular to it with `errors(...)` in its `responses=`; `finish_openapi` adds the
 ones every operation shares (401 for a bad token, 413 for a body, 422 in our envelope, 503) and marks which
-operations need a session: those that depend on `CurrentUser` or list a 401 of their own.
+operations need a session: those that depend on `muistot.deps.Caller` or list a 401 of their own.
 """
 
 from __future__ import annotations
