@@ -13,8 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import State
 from starlette.types import ASGIApp
 
-from muistot.content.body_limit import BodyLimitMiddleware
-from muistot.content.urls import PrefixedSlashRedirects
+from muistot.body_limit import BodyLimitMiddleware
 from muistot.db.engine import open_database
 from muistot.deadline import DeadlineMiddleware
 from muistot.errors import error_response, install_error_handlers
@@ -24,6 +23,7 @@ from muistot.openapi import finish_openapi, operation_id
 from muistot.redis import RedisClients
 from muistot.sessions import SessionStore
 from muistot.settings import Settings, get_settings
+from muistot.urls import PrefixedSlashRedirects
 
 log = logging.getLogger("muistot.app")
 

@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from muistot.app import create_service_app
-from muistot.content.body_limit import body_limit_for
+from muistot.body_limit import body_limit_for
 from muistot.content.cache import ReadCache, ResponseCache
 from muistot.settings import Settings, get_settings
 from muistot_data.routes import (

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from muistot.content.retry import retry_deadlocks
+from muistot.db.retry import retry_deadlocks
 from muistot.db.tables import site_information, sites
 from muistot.errors import ApiError
 

@@ -15,12 +15,12 @@ from muistot.answers import no_content
 from muistot.content.ids import ProjectPath
 from muistot.content.info import put_info
 from muistot.content.language import require_supported
-from muistot.content.urls import location
 from muistot.deps import MaybeCaller, SettingsDep, signed_in
 from muistot.errors import ApiError
 from muistot.openapi import errors, missing, nothing_changed
 from muistot.roles import SUPERUSER_REQUIRED, Role, is_superuser
 from muistot.text import fold
+from muistot.urls import location
 from muistot.write import WriteDep
 from muistot_admin.models import ModifiedProject, NewProject, to_utc
 from muistot_admin.queries import projects as queries

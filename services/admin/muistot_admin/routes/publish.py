@@ -11,12 +11,12 @@ from fastapi import APIRouter, Request, Response
 
 from muistot.answers import no_content
 from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
-from muistot.content.urls import location
 from muistot.deps import MaybeCaller, signed_in
 from muistot.errors import ApiError
 from muistot.identity import Principal
 from muistot.openapi import errors, nothing_changed
 from muistot.roles import Role, is_superuser, require_admin_scope
+from muistot.urls import location
 from muistot.write import Write, WriteDep
 from muistot_admin.models import Order
 from muistot_admin.params import PublishFlag

@@ -14,12 +14,12 @@ from muistot import moderation
 from muistot.answers import no_content
 from muistot.content.access import Chain
 from muistot.content.ids import CommentPath, MemoryPath, ProjectPath, SitePath
-from muistot.content.urls import location
 from muistot.deps import MaybeCaller, signed_in
 from muistot.errors import ApiError
 from muistot.identity import Principal
 from muistot.openapi import errors, missing
 from muistot.ratelimit import Limit, RateLimiter
+from muistot.urls import location
 from muistot.write import Write, WriteDep
 from muistot_admin.models import ReportBody, ReportOrder
 from muistot_admin.targets import as_order_error, kind_of, load_named_chain, url_parts

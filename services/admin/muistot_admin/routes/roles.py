@@ -10,12 +10,12 @@ from fastapi import APIRouter, Request, Response
 
 from muistot.answers import no_content
 from muistot.content.ids import ProjectPath
-from muistot.content.urls import location
 from muistot.deps import MaybeCaller, signed_in
 from muistot.errors import ApiError
 from muistot.identity import Principal
 from muistot.openapi import errors
 from muistot.roles import Role
+from muistot.urls import location
 from muistot.write import Write, WriteDep
 from muistot_admin.params import Username
 from muistot_admin.queries import roles as queries

@@ -9,11 +9,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from muistot.answers import no_content
-from muistot.content.urls import location
 from muistot.deps import Caller, DatabaseDep, MaybeCaller, signed_in
 from muistot.errors import ApiError
 from muistot.openapi import errors
 from muistot.roles import is_superuser, require_superuser
+from muistot.urls import location
 from muistot.write import WriteDep
 from muistot_admin.moderation_models import Superusers
 from muistot_admin.params import Username

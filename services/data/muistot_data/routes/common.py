@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from muistot.content.urls import location
 from muistot.deps import MaybeCaller
 from muistot.errors import ApiError
 from muistot.openapi import errors, examples
+from muistot.urls import location
 
 router = APIRouter(tags=["common"])
 

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from muistot.content.ids import ImageNamePath
-from muistot.content.urls import location
 from muistot.deps import MaybeCaller, StorageDep
 from muistot.errors import ApiError
 from muistot.images import content_type_of
 from muistot.openapi import errors
+from muistot.urls import location
 
 log = logging.getLogger("muistot.images")
 router = APIRouter(tags=["images"])

@@ -7,12 +7,12 @@ from fastapi.responses import Response
 
 from muistot.answers import no_content
 from muistot.content.ids import MemoryPath, ProjectPath, SitePath
-from muistot.content.retry import retry_deadlocks
 from muistot.content.states import initial_state
-from muistot.content.urls import location
+from muistot.db.retry import retry_deadlocks
 from muistot.deps import MaybeCaller, signed_in
 from muistot.openapi import errors, missing, nothing_changed
 from muistot.roles import Role
+from muistot.urls import location
 from muistot.write import WriteDep
 from muistot_data.models import ModifiedMemory, NewMemory
 from muistot_data.queries import writes as queries

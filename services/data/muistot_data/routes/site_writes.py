@@ -9,14 +9,14 @@ from muistot.answers import no_content
 from muistot.content.ids import ProjectPath, SitePath
 from muistot.content.info import put_info
 from muistot.content.language import require_supported
-from muistot.content.retry import retry_deadlocks
 from muistot.content.states import initial_state
 from muistot.content.texts import InfoBody
-from muistot.content.urls import location
+from muistot.db.retry import retry_deadlocks
 from muistot.deps import MaybeCaller, SettingsDep, signed_in
 from muistot.errors import ApiError
 from muistot.openapi import errors, missing, nothing_changed
 from muistot.roles import Role
+from muistot.urls import location
 from muistot.write import WriteDep
 from muistot_data.models import ModifiedSite, NewSite
 from muistot_data.queries import writes as queries

@@ -20,11 +20,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from muistot.app import readiness
-from muistot.content.urls import root_path
 from muistot.deps import SettingsDep
 from muistot.errors import ApiError, error_response
 from muistot.settings import SERVICES, Settings
 from muistot.upstreams import service_urls
+from muistot.urls import root_path
 
 router = APIRouter(include_in_schema=False)
 

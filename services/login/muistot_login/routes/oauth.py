@@ -21,7 +21,6 @@ from fastapi.responses import RedirectResponse, Response
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 
-from muistot.content.urls import location
 from muistot.deps import MaybeCaller, RedisDep, SettingsDep
 from muistot.errors import ApiError
 from muistot.openapi import errors, signed_in_response
@@ -29,6 +28,7 @@ from muistot.ratelimit import TooManyRequests
 from muistot.redis import RedisClients
 from muistot.settings import Settings
 from muistot.signin import NewSession
+from muistot.urls import location
 from muistot.validation import PlainText
 from muistot.write import Write, WriteDep
 from muistot_login import accounts, oauth_flow
