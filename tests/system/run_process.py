@@ -17,46 +17,9 @@ import httpx
 
 from muistot.settings import Settings
 from muistot_tooling.runner import settings_env
+from muistot_tooling.testing.processes import alive, command_line, descendants, processes_with
 
 START_TIMEOUT = 90.0
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live process below `pid` (by parent links in /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(parent, []).append(int(entry.name))
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def command_line(pid: int) -> list[str]:
-    """The words of a process's command line (`muistot-dev run` names the processes it forks with one string)."""
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
-    except OSError:
-        return []
 
 
 def listening(port: int) -> bool:
@@ -114,8 +77,7 @@ class RunProcess:
 
     def pid_of(self, *words: str) -> int:
         """The one process under the runner whose command line has all of `words` in order."""
-        found = [pid for pid in descendants(self.process.pid)
-                 if alive(pid) and _in_order(command_line(pid), words)]
+        found = processes_with(self.process.pid, *words)
         assert len(found) == 1, (words, [command_line(pid) for pid in found])
         return found[0]
 
@@ -145,12 +107,3 @@ class RunProcess:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
 
-
-def _in_order(argv: list[str], words: tuple[str, ...]) -> bool:
-    position = 0
-    for word in words:
-        try:
-            position = argv.index(word, position) + 1
-        except ValueError:
-            return False
-    return True

@@ -16,6 +16,7 @@ import httpx
 from muistot.settings import Settings
 from muistot_tooling.runner import settings_env
 from muistot_tooling.testing.ports import free_ports
+from muistot_tooling.testing.processes import alive, descendants, processes_with
 
 START_TIMEOUT = 120.0
 # Every bound short, each inside the next (as `Settings.check` requires), so a table lock outlives them
@@ -31,40 +32,6 @@ def run_settings(directory: Path, *, database_url: str, redis_url: str, mail_url
                     redis_url=redis_url, mail_url=mail_url, files_url=f"file://{directory}/files",
                     identity_secret=secret, bcrypt_cost=4, log_json=True, log_level="WARNING",
                     redis_prefix="resilience:", **ports, **TIME_LIMITS)  # type: ignore[arg-type]
-
-
-def _children(pid: int) -> set[int]:
-    """Every live process below `pid` (by parent links in /proc)."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            parents.setdefault(parent, []).append(int(entry.name))
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def _argv(pid: int) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
-    except OSError:
-        return []
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 class RunningStack:
@@ -116,12 +83,12 @@ class RunningStack:
 
     def pid_of(self, *words: str) -> int | None:
         """The one live process under the runner whose command line has all of `words` in this order."""
-        found = [pid for pid in _children(self.process.pid) if alive(pid) and _in_order(_argv(pid), words)]
+        found = processes_with(self.process.pid, *words)
         return found[0] if len(found) == 1 else None
 
     def stop(self) -> int | None:
         """Ctrl-C, then whatever is left of the runner's processes killed by pid; the runner's exit status."""
-        started = _children(self.process.pid)
+        started = descendants(self.process.pid)
         code = self.process.poll()
         if code is None:
             with contextlib.suppress(ProcessLookupError):
@@ -138,12 +105,3 @@ class RunningStack:
                     os.kill(pid, signal.SIGKILL)
         return code
 
-
-def _in_order(argv: list[str], words: tuple[str, ...]) -> bool:
-    position = 0
-    for word in words:
-        try:
-            position = argv.index(word, position) + 1
-        except ValueError:
-            return False
-    return True
