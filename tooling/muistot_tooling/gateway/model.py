@@ -14,9 +14,10 @@ middleware moves on to the next service when the one picked is down or dies answ
 service never makes the error page itself fail.
 
 Reads and writes of a route get separate routers: `GET`/`HEAD` (`<route>-read`) end in the `retry`
-middleware, so a read that could not reach an instance, or whose instance died answering it (Traefik's
-own 502), is sent to another one; every other method goes without it, so the gateway never sends a write
-twice. (A write the server received and then died on is answered 502, the JSON 503.)
+middleware, so a read that could not reach an instance is sent to another one; every other method goes
+without it, so the gateway never sends a write twice. (A request the server received and then died on is
+answered 502, the JSON 503; only the gateway's own small hops, verify and the error pages, are retried on
+that status, since a retry on a status holds the whole answer in the gateway.)
 
 Each service's instances are health-checked on `/ready` (where the renderer can say so), and with
 `GatewayOptions.unavailable_fallback` a service whose every instance is out of the pool is answered by
@@ -77,6 +78,7 @@ CORS = "muistot-cors"
 ERRORS = "muistot-errors"
 AUTH = "muistot-auth"
 RETRY = "muistot-retry"
+RETRY_INTERNAL = "muistot-retry-internal"
 UNAVAILABLE = "muistot-unavailable-path"
 STRIP_ROOT = "muistot-strip-root"
 OUTSIDE_ROOT = "gateway-outside-root"
@@ -155,9 +157,13 @@ def middlewares(table: RouteTable, options: GatewayOptions) -> dict[str, dict[st
             "authResponseHeaders": [IDENTITY_HEADER, "X-Request-Id"],
             "maxResponseBodySize": 65536,
         }},
-        # A dead instance refuses the connection, and one killed while answering leaves Traefik's 502: try the
-        # next one (error pages and reads only; Traefik never retries a POST or PATCH on a status).
-        RETRY: {"retry": {"attempts": 4, "status": ["502"]}},
+        # Reads: a dead instance refuses the connection, try the next one. A read whose instance dies while
+        # answering is the JSON 503: retrying on a status makes Traefik hold every answer until it has its
+        # status and body, hundreds of MiB under load with the large site lists.
+        RETRY: {"retry": {"attempts": 4}},
+        # The gateway's own hops (the verify call, the error pages) are small: one killed while answering
+        # leaves Traefik's 502, tried again on the next instance so the client never sees plain text.
+        RETRY_INTERNAL: {"retry": {"attempts": 4, "status": ["502"]}},
     }
     if options.unavailable_fallback:
         defined[UNAVAILABLE] = {"replacePath": {"path": UNAVAILABLE_PAGE}}
@@ -240,10 +246,11 @@ def build(table: RouteTable, options: GatewayOptions) -> GatewayModel:
                                           route=route.name))
     # ForwardAuth's hop is a GET: with several login instances a dead one is retried on another.
     routers.append(RouterSpec(name="gateway-verify", rule=f"Path(`{VERIFY_PATH}`)", priority=1000, service="login",
-                              middlewares=(ERRORS, RETRY), entrypoint=INTERNAL))
+                              middlewares=(ERRORS, RETRY_INTERNAL), entrypoint=INTERNAL))
     routers.append(RouterSpec(name="gateway-error-pages", rule=ERROR_PAGES_RULE, priority=1000,
-                              service="error-backends", middlewares=(RETRY,), entrypoint=INTERNAL))
+                              service="error-backends", middlewares=(RETRY_INTERNAL,), entrypoint=INTERNAL))
     if options.unavailable_fallback:
         routers.append(RouterSpec(name="gateway-unavailable", rule=UNAVAILABLE_RULE, priority=1000,
-                                  service="error-backends", middlewares=(UNAVAILABLE, RETRY), entrypoint=INTERNAL))
+                                  service="error-backends", middlewares=(UNAVAILABLE, RETRY_INTERNAL),
+                                  entrypoint=INTERNAL))
     return GatewayModel(routers=tuple(routers), middlewares=middlewares(table, options))
