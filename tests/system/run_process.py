@@ -3,7 +3,6 @@ and a stop by Ctrl-C that leaves nothing behind."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
@@ -17,7 +16,14 @@ import httpx
 
 from muistot.settings import Settings
 from muistot_tooling.runner import settings_env
-from muistot_tooling.testing.processes import alive, command_line, descendants, processes_with
+from muistot_tooling.testing.processes import (
+    alive,
+    command_line,
+    descendants,
+    kill_leftovers,
+    processes_with,
+    stop_group,
+)
 
 START_TIMEOUT = 90.0
 
@@ -96,14 +102,6 @@ class RunProcess:
         """Clean-up after a failed test: everything this run started, by pid."""
         started = descendants(self.process.pid)
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        for pid in started:
-            if alive(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+            stop_group(self.process, signal.SIGTERM, timeout=20)
+        kill_leftovers(started)
 

@@ -3,7 +3,6 @@ MariaDB, Redis and SMTP server, as a child process whose output goes to `<direct
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -16,7 +15,7 @@ import httpx
 from muistot.settings import Settings
 from muistot_tooling.runner import settings_env
 from muistot_tooling.testing.ports import free_ports
-from muistot_tooling.testing.processes import alive, descendants, processes_with
+from muistot_tooling.testing.processes import descendants, kill_leftovers, processes_with, stop_group
 
 START_TIMEOUT = 120.0
 # Every bound short, each inside the next (as `Settings.check` requires), so a table lock outlives them
@@ -91,17 +90,7 @@ class RunningStack:
         started = descendants(self.process.pid)
         code = self.process.poll()
         if code is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGINT)
-            try:
-                code = self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        for pid in started:
-            if alive(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+            code = stop_group(self.process, signal.SIGINT, timeout=30)
+        kill_leftovers(started)
         return code
 

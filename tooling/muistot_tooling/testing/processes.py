@@ -1,9 +1,15 @@
 """The processes under another one, read from /proc: what the system tests and `make resilience` look up
-to kill a service of `muistot-dev run`, and to check that nothing is left after it stops."""
+to kill a service of `muistot-dev run`, to stop it, and to check that nothing is left after it stops."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 
 def descendants(pid: int) -> set[int]:
@@ -58,3 +64,25 @@ def words_in_order(argv: list[str], words: tuple[str, ...]) -> bool:
 def processes_with(pid: int, *words: str) -> list[int]:
     """The live processes below `pid` whose command line has all of `words` in this order."""
     return [child for child in descendants(pid) if alive(child) and words_in_order(command_line(child), words)]
+
+
+def stop_group(process: subprocess.Popen[Any], first: signal.Signals, timeout: float) -> int:
+    """`first` to the process's group, then SIGKILL to the group if the process outlives `timeout`;
+    the process's exit status."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, first)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        return process.wait()
+
+
+def kill_leftovers(pids: Iterable[int]) -> None:
+    """SIGKILL each of `pids` still alive: processes in sessions of their own outlive their supervisor."""
+    for pid in pids:
+        if alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
