@@ -1,8 +1,9 @@
 """`muistot-dev run` (what `make run` starts) with two data and two login instances, on MariaDB + Redis, through
 the real Traefik: sessions and the response cache are shared across instances; a `kill -9` of a data
-instance under a read load and a write loop costs no acknowledged write and at most the reads that were in
-flight on it; a killed single-instance service is a JSON 503 until it comes back by itself; a killed worker
-comes back and delivers what was queued meanwhile; so does a killed gateway. Nothing is restarted by hand."""
+instance under a read load and a write loop costs no acknowledged write and no read (the gateway sends
+again what the dead instance refused or died on); a killed single-instance service is a JSON 503 until it
+comes back by itself; a killed worker comes back and delivers what was queued meanwhile; so does a killed
+gateway. Nothing is restarted by hand."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ from tests.system.flows import (
 from tests.system.run_process import RunProcess, alive
 
 SCALE = "data=2,login=2"
-READERS = 2
+READERS = 6  # concurrent reader threads, half anonymous, half signed in
 
 
 @dataclass
@@ -223,7 +224,7 @@ class Load:
     threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self) -> None:
-        readers = [self._reader({}), self._reader(self.author.headers)][:READERS]
+        readers = [self._reader(headers) for _ in range(READERS // 2) for headers in ({}, self.author.headers)]
         self.threads = [threading.Thread(target=target, daemon=True) for target in (*readers, self._writer)]
         for thread in self.threads:
             thread.start()
@@ -243,7 +244,7 @@ class Load:
                     answer = client.get(paths[n % len(paths)])
                     n += 1
                     self.reads.append((answer.status_code, "" if answer.status_code == 200 else answer.text))
-                    time.sleep(0.01)
+                    time.sleep(0.002)
         return loop
 
     def _writer(self) -> None:
@@ -288,11 +289,10 @@ def test_killing_a_data_instance_costs_no_acknowledged_write_and_it_comes_back(s
     assert "after" in died and not alive(victim)
     assert scaled.run.pid_of("serve", "data", "--port", str(port)) != victim
 
-    # Reads: only what was in flight on the killed process may have failed (a JSON 503); the rest, and
-    # every read the gateway retried on the other instance, answered 200.
+    # Reads: every one answered 200. One the killed instance refused, or died before answering, was sent
+    # again by the gateway to the other instance.
     failed = [(status, body) for status, body in load.reads if status != 200]
-    assert len(failed) <= READERS, failed
-    assert all(status == 503 and '"code":503' in body for status, body in failed), failed
+    assert failed == []
     assert len(load.reads) > 100
 
     # Writes are never retried by the gateway: one sent to the dead instance before its health check

@@ -14,10 +14,8 @@ middleware moves on to the next service when the one picked is down or dies answ
 service never makes the error page itself fail.
 
 Reads and writes of a route get separate routers: `GET`/`HEAD` (`<route>-read`) end in the `retry`
-middleware, so a read that could not reach an instance is sent to another one; every other method goes
-without it, so the gateway never sends a write twice. (A request the server received and then died on is
-answered 502, the JSON 503; only the error pages are retried on that status, since a retry on a status
-costs the gateway memory on every request it sees.)
+middleware, so a read that could not reach an instance, or whose instance died before it answered, is sent
+to another one; every other method goes without it, so the gateway never sends a write twice.
 
 Each service's instances are health-checked on `/ready` (where the renderer can say so), and with
 `GatewayOptions.unavailable_fallback` a service whose every instance is out of the pool is answered by
@@ -84,7 +82,6 @@ CORS = "muistot-cors"
 ERRORS = "muistot-errors"
 AUTH = "muistot-auth"
 RETRY = "muistot-retry"
-RETRY_INTERNAL = "muistot-retry-internal"
 UNAVAILABLE = "muistot-unavailable-path"
 STRIP_ROOT = "muistot-strip-root"
 OUTSIDE_ROOT = "gateway-outside-root"
@@ -163,16 +160,13 @@ def middlewares(table: RouteTable, options: GatewayOptions) -> dict[str, dict[st
             "authResponseHeaders": [IDENTITY_HEADER, "X-Request-Id"],
             "maxResponseBodySize": 65536,
         }},
-        # Reads: a dead instance refuses the connection, try the next one. A read whose instance dies while
-        # answering is the JSON 503: retrying on a status makes Traefik hold every answer until it has its
-        # status and body, hundreds of MiB under load with the large site lists.
-        RETRY: {"retry": {"attempts": RETRY_ATTEMPTS, "initialInterval": RETRY_INITIAL_INTERVAL}},
-        # The error pages: one killed while answering leaves Traefik's plain-text 502, which no errors
-        # middleware is left to catch; tried again on the next instance. Only on the error path: a retry on
-        # a status costs Traefik memory on every request it sees (on the verify hop, 280 MiB more at 128
-        # signed-in connections, and a fifth of the throughput).
-        RETRY_INTERNAL: {"retry": {"attempts": RETRY_ATTEMPTS, "initialInterval": RETRY_INITIAL_INTERVAL,
-                                   "status": ["502"]}},
+        # Reads, the verify hop and the error pages. A dead instance refuses the connection: try the next one.
+        # A request Traefik had sent to an instance that then died (in flight, or put on one of its pooled
+        # connections just before Traefik saw it close) is Traefik's own 502: sent again too. These requests
+        # have no body to replay: `maxRequestBodyBytes: 1` keeps Traefik from holding a body buffer for every
+        # request (its default cost 280 MiB more at 128 signed-in connections, and a third of the throughput).
+        RETRY: {"retry": {"attempts": RETRY_ATTEMPTS, "initialInterval": RETRY_INITIAL_INTERVAL,
+                          "status": ["502"], "maxRequestBodyBytes": 1}},
     }
     if options.unavailable_fallback:
         defined[UNAVAILABLE] = {"replacePath": {"path": UNAVAILABLE_PAGE}}
@@ -258,9 +252,9 @@ def build(table: RouteTable, options: GatewayOptions) -> GatewayModel:
     routers.append(RouterSpec(name="gateway-verify", rule=f"Path(`{VERIFY_PATH}`)", priority=1000, service="login",
                               middlewares=(ERRORS, RETRY), entrypoint=INTERNAL))
     routers.append(RouterSpec(name="gateway-error-pages", rule=ERROR_PAGES_RULE, priority=1000,
-                              service="error-backends", middlewares=(RETRY_INTERNAL,), entrypoint=INTERNAL))
+                              service="error-backends", middlewares=(RETRY,), entrypoint=INTERNAL))
     if options.unavailable_fallback:
         routers.append(RouterSpec(name="gateway-unavailable", rule=UNAVAILABLE_RULE, priority=1000,
-                                  service="error-backends", middlewares=(UNAVAILABLE, RETRY_INTERNAL),
+                                  service="error-backends", middlewares=(UNAVAILABLE, RETRY),
                                   entrypoint=INTERNAL))
     return GatewayModel(routers=tuple(routers), middlewares=middlewares(table, options))
