@@ -70,7 +70,7 @@ HEALTH_PATH = "/ready"
 HEALTH_INTERVAL = "1s"
 HEALTH_UNHEALTHY_INTERVAL = "1s"
 HEALTH_TIMEOUT = "2s"
-# A refused read is tried again after a pause that grows from 50 to 100 ms, so its retries span about
+# A failed read is tried again after a pause that grows from 50 to 100 ms, so its retries span about
 # 1.2 s, longer than the health check needs to notice a dead instance: a read never runs out of attempts
 # on the dead one while the pool still lists it. (With no pause the retries of many concurrent reads
 # land on the dead instance in turn: 82 of 34,000 reads failed at one kill.)
@@ -247,8 +247,8 @@ def build(table: RouteTable, options: GatewayOptions) -> GatewayModel:
                 routers.append(RouterSpec(name=name, rule=rule, priority=route.priority, service=route.service,
                                           middlewares=_chain(route, authenticated, options, retry=retry),
                                           route=route.name))
-    # ForwardAuth's hop is a GET: with several login instances a dead one is retried on another. One killed
-    # while answering is Traefik's 502, which the errors middleware here turns into the JSON 503.
+    # ForwardAuth's hop is a GET: with several login instances, one that is dead or dies before it answers
+    # is retried on another; when every attempt fails, the errors middleware here answers the JSON 503.
     routers.append(RouterSpec(name="gateway-verify", rule=f"Path(`{VERIFY_PATH}`)", priority=1000, service="login",
                               middlewares=(ERRORS, RETRY), entrypoint=INTERNAL))
     routers.append(RouterSpec(name="gateway-error-pages", rule=ERROR_PAGES_RULE, priority=1000,
