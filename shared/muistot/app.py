@@ -17,6 +17,7 @@ from muistot.body_limit import BodyLimitMiddleware
 from muistot.db.engine import open_database
 from muistot.deadline import DeadlineMiddleware
 from muistot.errors import error_response, install_error_handlers
+from muistot.head import HeadAsGet
 from muistot.logs import RequestContextMiddleware
 from muistot.metrics import metrics_endpoint
 from muistot.openapi import finish_openapi, operation_id
@@ -145,6 +146,8 @@ def create_service_app(
     # Inside the request context (ids, access line, metrics), in front of everything else.
     for endpoint in reversed(front):
         app.add_middleware(endpoint, state=app.state)
+    # A HEAD runs as its GET from here in (the read cache included); the request context still sees HEAD.
+    app.add_middleware(HeadAsGet)
     app.add_middleware(RequestContextMiddleware, service=service)
     # Outermost, so an oversized body is refused (413) before anything buffers or parses it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)

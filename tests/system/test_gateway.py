@@ -86,6 +86,16 @@ def test_session_authenticates_through_the_gateway(gateway, gateway_user) -> Non
     assert gateway.get("/auth/status", headers=gateway_user.headers).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/projects", "/languages?q=fi", "/me"])
+def test_head_through_the_gateway_answers_as_get_without_the_body(gateway, gateway_user, path) -> None:
+    headers = gateway_user.headers if path == "/me" else {}
+    got = gateway.get(path, headers=headers)
+    head = gateway.head(path, headers=headers)
+    assert got.status_code == head.status_code == 200, head.text
+    assert head.content == b"" and int(head.headers["content-length"]) == len(got.content)
+    assert head.headers["content-type"] == got.headers["content-type"]
+
+
 def test_request_id_is_kept_through_verify(system_stack, gateway, gateway_user) -> None:
     request_id = rid()
     response = gateway.get("/me", headers={**gateway_user.headers, "X-Request-Id": request_id})
