@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -177,6 +178,7 @@ def test_json_has_the_issue_shape_and_verdicts_follow_the_targets():
     assert all(set(case) == {"id", "connections", "rps", "p50_ms", "p99_ms", "non2xx", "timeouts"}
                for case in doc["cases"])
     assert doc["rss_mib"] == {"idle": 200.0, "loaded": 260.0}
+    assert doc["rss_sum_mib"] == doc["rss_mib"]  # no frames in this snapshot: the sum stands in
     assert doc["processes"]["loaded"]["data"]["pss_mib"] == 110.0
     passed = {(t["id"], t.get("connections")): t["pass"] for t in doc["targets"]}
     # The better run counts: 3500 and 2900 of 10000.
@@ -210,6 +212,35 @@ def test_memory_reads_a_process_tree_from_proc(tmp_path):
         child.kill()
         child.wait()
     assert memory.start_time(child.pid) is None
+
+
+def test_the_resident_set_of_a_tree_counts_pages_shared_by_forked_processes_once():
+    ballast = bytearray(os.urandom(32 * 1024 * 1024))  # 32 MiB resident here, and in the child until written
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        os.write(write, b"x")
+        time.sleep(30)
+        os._exit(0)
+    os.close(write)
+    try:
+        assert os.read(read, 1) == b"x"
+        taken = memory.snapshot([os.getpid(), pid])
+        largest = max(p.rss_kib for p in taken.processes) / 1024
+        if os.geteuid() != 0:  # frame numbers are root's to read: the figure falls back to the sum
+            assert taken.resident_kib is None and taken.rss_mib == taken.rss_sum_mib
+            return
+        assert taken.resident_kib is not None
+        # The child maps the parent's 32 MiB without a copy: the sum counts it twice, the resident set once.
+        assert taken.rss_sum_mib - taken.rss_mib >= 30
+        assert largest <= taken.rss_mib < taken.rss_sum_mib
+        assert memory.resident_kib([os.getpid()]) == pytest.approx(taken.processes[0].rss_kib, rel=0.05)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(read)
+        del ballast
 
 
 def test_process_names_say_what_a_stack_process_is():

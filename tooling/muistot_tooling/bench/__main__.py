@@ -248,7 +248,8 @@ class Bench:
                 self.wrk_run(case, 32, WARMUP_SECONDS)
         time.sleep(2)
         idle = self.idle_snapshot()
-        self.say(f"stack idle: RSS {idle.rss_mib:.0f} MiB, PSS {idle.pss_mib:.0f} MiB over "
+        self.say(f"stack idle: RSS {idle.rss_mib:.0f} MiB (per process, added up: {idle.rss_sum_mib:.0f}), "
+                 f"PSS {idle.pss_mib:.0f} MiB over "
                  f"{len(idle.processes)} processes")
         self.load_before = os.getloadavg()
         if self.load_before[0] > 1.0:

@@ -115,7 +115,11 @@ def table(rows: Sequence[Measured], memory: MemoryFigures) -> str:
         "",
         f"stack RSS: idle {idle.rss_mib:.0f} MiB (≤{RSS_IDLE_MAX_MIB}: {'pass' if memory.idle_ok else 'FAIL'}), "
         f"loaded {loaded.rss_mib:.0f} MiB ({memory.growth:+.1%}, ≤+{RSS_GROWTH_MAX:.0%}: "
-        f"{'pass' if memory.growth_ok else 'FAIL'}); PSS idle {idle.pss_mib:.0f} MiB, loaded {loaded.pss_mib:.0f} MiB",
+        f"{'pass' if memory.growth_ok else 'FAIL'}), each resident page once"
+        + ("" if idle.resident_kib is not None else " (frames unreadable here: per-process RSS added up)"),
+        f"  per-process RSS added up: idle {idle.rss_sum_mib:.0f} MiB, loaded {loaded.rss_sum_mib:.0f} MiB "
+        f"(a page shared by forked processes counts in each); PSS idle {idle.pss_mib:.0f} MiB, "
+        f"loaded {loaded.pss_mib:.0f} MiB",
     ]
     by_name = {p.name: p for p in loaded.processes}
     process_rows = [("process", "RSS idle", "RSS loaded", "PSS idle", "PSS loaded")]
@@ -135,6 +139,7 @@ def document(rows: Sequence[Measured], memory: MemoryFigures, *, seconds: float,
     return {
         "cases": [row.entry() for row in rows],
         "rss_mib": {"idle": round(memory.idle.rss_mib, 1), "loaded": round(memory.loaded.rss_mib, 1)},
+        "rss_sum_mib": {"idle": round(memory.idle.rss_sum_mib, 1), "loaded": round(memory.loaded.rss_sum_mib, 1)},
         "pss_mib": {"idle": round(memory.idle.pss_mib, 1), "loaded": round(memory.loaded.pss_mib, 1)},
         "processes": {"idle": memory.idle.by_name(), "loaded": memory.loaded.by_name()},
         "targets": [
