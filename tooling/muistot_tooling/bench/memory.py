@@ -4,8 +4,8 @@ per process.
 The resident set of the tree is every physical page mapped by any of its processes, each counted once
 (`/proc/PID/pagemap`). For one process it is that process's RSS; for processes forked from one parent
 (`muistot-dev run`) it is less than their RSS added up, which counts a page shared by seven processes seven
-times. PSS splits each shared page between the processes mapping it, so the PSS of a tree is its share of
-pages it shares with other processes too; it is a lower bound of the resident set.
+times. PSS splits each shared page between all the processes mapping it, inside the tree or not, so the
+PSS of a tree is a lower bound of its resident set.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROC = Path("/proc")
-PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 _PRESENT = 1 << 63
 _FRAME = (1 << 55) - 1
 
@@ -133,9 +133,9 @@ def resident_frames(pid: int) -> set[int] | None:
                 start, end = (int(bound, 16) for bound in line.split(None, 1)[0].split("-"))
                 if start >= 1 << 47:
                     continue  # [vsyscall]: above user space, no pagemap entries
-                pagemap.seek(start // (PAGE_KIB * 1024) * 8)
+                pagemap.seek(start // PAGE_BYTES * 8)
                 entries = array.array("Q")
-                entries.frombytes(pagemap.read((end - start) // (PAGE_KIB * 1024) * 8))
+                entries.frombytes(pagemap.read((end - start) // PAGE_BYTES * 8))
                 frames.update(entry & _FRAME for entry in entries if entry & _PRESENT)
     except OSError:
         return None
@@ -152,7 +152,7 @@ def resident_kib(pids: list[int]) -> int | None:
                 return None
             continue  # gone since it was listed
         union |= frames
-    return len(union) * PAGE_KIB
+    return len(union) * PAGE_BYTES // 1024
 
 
 def snapshot(pids: list[int]) -> Snapshot:
