@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import shutil
@@ -32,12 +33,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
-
-import httpx
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from muistot.settings import INSTANCE_PORT_STEP, SERVICES, ConfigError, Settings, redact_url
 from muistot_tooling.preforked import ForkedProcess, fork_muistot, preload
+
+if TYPE_CHECKING:
+    from muistot_tooling.gateway.traefik_file import RenderedGateway
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
@@ -141,6 +144,20 @@ def stack_ports(settings: Settings, services: Sequence[str] = SERVICES, *, gatew
     return uses
 
 
+def local_get(url: str, timeout: float) -> tuple[int, str]:
+    """GET a plain-http URL of the stack: (status, body). The standard library's client, not httpx: each httpx
+    client loads the system's CA certificates, MiBs that would stay with this process (the one the services
+    are forked from), although these URLs never use TLS."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout)
+    try:
+        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+        answer = connection.getresponse()
+        return answer.status, answer.read().decode(errors="replace")
+    finally:
+        connection.close()
+
+
 def _port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         # As uvicorn and Traefik bind: a port left in TIME_WAIT by an earlier run is free, a listening one not.
@@ -232,6 +249,7 @@ class Stack:
     say: Callable[[str], None] = _say
     progress: bool = False  # say when each process answers during start()
     fork: bool = False  # fork the Python processes from this one (after `preforked.preload`) instead of starting them
+    rendered: RenderedGateway | None = None  # the gateway's configuration, once written
 
     # --- addresses ---------------------------------------------------------------------------------
 
@@ -295,10 +313,17 @@ class Stack:
                           _muistot("serve", name, "--host", "127.0.0.1", "--port", str(port), "--wait", "10"),
                           ready_url=f"http://127.0.0.1:{port}/ready")
 
-    def start_gateway(self) -> Child:
+    def render_gateway(self) -> RenderedGateway:
+        """Write the gateway's configuration (once). `muistot-dev run` does it before it forks the services:
+        what rendering allocates would otherwise be this process's own copy of pages they share."""
         from muistot_tooling.gateway.traefik_file import render
 
-        rendered = render(self.settings, anonymous_fast_path=self.anonymous_fast_path)
+        if self.rendered is None:
+            self.rendered = render(self.settings, anonymous_fast_path=self.anonymous_fast_path)
+        return self.rendered
+
+    def start_gateway(self) -> Child:
+        rendered = self.render_gateway()
         return self.spawn(GATEWAY_NAME, [traefik_binary(), f"--configFile={rendered.static}"],
                           ready_url=f"{self.url}/health")
 
@@ -340,21 +365,20 @@ class Stack:
     def wait_http(self, url: str, deadline: float, owner: str) -> None:
         """Poll `url` until it answers 200; fail early when a process of the stack died."""
         last = "no answer"
-        with httpx.Client(timeout=2.0) as client:
-            while True:
-                self.check_alive()
-                if self.cancel is not None and self.cancel.is_set():
-                    raise StackError("interrupted")
-                try:
-                    answer = client.get(url)
-                    if answer.status_code == 200:
-                        return
-                    last = f"{answer.status_code} {answer.text[:200]}"
-                except httpx.HTTPError as exc:
-                    last = type(exc).__name__
-                if time.monotonic() >= deadline:
-                    raise StackError(f"{owner} did not become ready at {url}: {last}{self._log_hint(owner)}")
-                time.sleep(0.05)
+        while True:
+            self.check_alive()
+            if self.cancel is not None and self.cancel.is_set():
+                raise StackError("interrupted")
+            try:
+                status, text = local_get(url, timeout=2.0)
+                if status == 200:
+                    return
+                last = f"{status} {text[:200]}"
+            except (OSError, http.client.HTTPException) as exc:
+                last = type(exc).__name__
+            if time.monotonic() >= deadline:
+                raise StackError(f"{owner} did not become ready at {url}: {last}{self._log_hint(owner)}")
+            time.sleep(0.05)
 
     def check_alive(self, names: Iterable[str] | None = None) -> None:
         for name in names or list(self.children):
@@ -393,8 +417,8 @@ class Stack:
 
         url = self.instance_urls(service)[instance - 1]
         try:
-            text = httpx.get(f"http://127.0.0.1:{self.settings.metrics_port}/metrics", timeout=2.0).text
-        except httpx.HTTPError:
+            _, text = local_get(f"http://127.0.0.1:{self.settings.metrics_port}/metrics", timeout=2.0)
+        except (OSError, http.client.HTTPException):
             return None
         for line in text.splitlines():
             if line.startswith("traefik_service_server_up{") and f'service="{pool_name(service)}@file"' in line \
@@ -489,8 +513,8 @@ class Stack:
     def _report_back(self, child: Child, now: float) -> None:
         assert child.ready_url is not None
         try:
-            answered = httpx.get(child.ready_url, timeout=0.5).status_code == 200
-        except httpx.HTTPError:
+            answered = local_get(child.ready_url, timeout=0.5)[0] == 200
+        except (OSError, http.client.HTTPException):
             answered = False
         if answered:
             down = f" after {now - child.down_since:.1f} s down" if child.down_since else ""
@@ -578,7 +602,9 @@ def main(argv: list[str]) -> int:
                                       embedded_redis_port=redis.port if embedded else None))
         stack = Stack(settings, services=services, gateway=not alone, worker=worker,
                       anonymous_fast_path=not args.no_anonymous_fast_path, cancel=stop, progress=True, fork=True)
-        preload()
+        if stack.gateway:
+            stack.render_gateway()
+        preload(settings.normalized_database_url)
         if embedded:
             listener = bind_listener(redis)
             _wait_redis(redis.port, 20, stack.start_embedded_redis(listener))
