@@ -31,8 +31,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from muistot.logs import configure_logging
+    from muistot.malloc import release_large_blocks
     from muistot.startup import check_database, check_redis
 
+    release_large_blocks()
     settings = load_settings()
     asyncio.run(check_database(settings, wait=args.wait, migrated=True))
     asyncio.run(check_redis(settings, wait=args.wait))
@@ -55,7 +57,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from muistot import worker
+    from muistot.malloc import release_large_blocks
 
+    release_large_blocks()
     settings = load_settings()
     return asyncio.run(worker.run(settings, once=args.once))
 
