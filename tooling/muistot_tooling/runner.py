@@ -144,6 +144,10 @@ def stack_ports(settings: Settings, services: Sequence[str] = SERVICES, *, gatew
     return uses
 
 
+# What `local_get` raises when the URL does not answer or answers something that is not HTTP.
+LOCAL_GET_ERRORS = (OSError, http.client.HTTPException)
+
+
 def local_get(url: str, timeout: float) -> tuple[int, str]:
     """GET a plain-http URL of the stack: (status, body). The standard library's client, not httpx: each httpx
     client loads the system's CA certificates, MiBs that would stay with this process (the one the services
@@ -374,7 +378,7 @@ class Stack:
                 if status == 200:
                     return
                 last = f"{status} {text[:200]}"
-            except (OSError, http.client.HTTPException) as exc:
+            except LOCAL_GET_ERRORS as exc:
                 last = type(exc).__name__
             if time.monotonic() >= deadline:
                 raise StackError(f"{owner} did not become ready at {url}: {last}{self._log_hint(owner)}")
@@ -418,7 +422,7 @@ class Stack:
         url = self.instance_urls(service)[instance - 1]
         try:
             _, text = local_get(f"http://127.0.0.1:{self.settings.metrics_port}/metrics", timeout=2.0)
-        except (OSError, http.client.HTTPException):
+        except LOCAL_GET_ERRORS:
             return None
         for line in text.splitlines():
             if line.startswith("traefik_service_server_up{") and f'service="{pool_name(service)}@file"' in line \
@@ -514,7 +518,7 @@ class Stack:
         assert child.ready_url is not None
         try:
             answered = local_get(child.ready_url, timeout=0.5)[0] == 200
-        except (OSError, http.client.HTTPException):
+        except LOCAL_GET_ERRORS:
             answered = False
         if answered:
             down = f" after {now - child.down_since:.1f} s down" if child.down_since else ""
