@@ -34,6 +34,7 @@ del body
 print(place, before - resident_kib())
 """
 
+
 def probe(mode: str) -> tuple[str, int]:
     out = subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True, check=True).stdout
     place, freed_kib = out.strip().rsplit(" ", 1)
